@@ -1,0 +1,197 @@
+/**
+ * Gateway configuration: read once from the environment and an optional file
+ * (JSON or YAML, named by MERIDIAN_CONFIG), validated by JSON Schema, defaults
+ * filled, then frozen and passed in. Nothing else reads process.env.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { meridianError } from './errors.js';
+import { toProblems } from './validation.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Limits that protect the gateway from expensive queries. */
+export interface QueryLimits {
+  /** Deepest selection nesting allowed. */
+  readonly maxDepth: number;
+  /** Highest estimated cost (rows that may be fetched, summed over fields). */
+  readonly maxCost: number;
+  /** Largest `first` on a data or catalog page; more is BAD_USER_INPUT, not a clamp. */
+  readonly maxPageSize: number;
+  /** Most aliased fields in one query. */
+  readonly maxAliases: number;
+  /** Largest request body accepted, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+export interface LedgerSettings {
+  /** Most records written by one INSERT. */
+  readonly maxBatch: number;
+  /** Longest a record waits for companions before its batch is written, in ms. */
+  readonly maxWaitMs: number;
+}
+
+export interface ConnectorSettings {
+  /** Statement timeout of every source query, in ms. */
+  readonly statementTimeoutMs: number;
+  /** Pool size of each PostgreSQL connector with its own server. */
+  readonly maxConnections: number;
+}
+
+export interface MeridianConfig {
+  readonly port: number;
+  readonly host: string;
+  /** PostgreSQL server; null selects the embedded database in dataDir. */
+  readonly databaseUrl: string | null;
+  readonly dataDir: string;
+  /** When set, a key with CATALOG_ADMIN and AUDITOR is ensured at start. */
+  readonly adminKey: string | null;
+  /** Load the demo departments, data and resources into an empty database. */
+  readonly demo: boolean;
+  readonly logLevel: LogLevel;
+  /** Time zone of working days and reports. */
+  readonly timeZone: string;
+  readonly introspection: boolean;
+  /** Secret of HASH masks; when null a random one is kept in the database. */
+  readonly maskSecret: string | null;
+  readonly limits: QueryLimits;
+  readonly ledger: LedgerSettings;
+  readonly connectors: ConnectorSettings;
+  /** How long a stopping gateway waits for requests in flight, in ms. */
+  readonly shutdownGraceMs: number;
+  /** Full reload of cached catalog, keys and grants, besides change notifications, in ms. */
+  readonly cacheRefreshMs: number;
+}
+
+const configSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 4000 },
+    host: { type: 'string', minLength: 1, default: '0.0.0.0' },
+    databaseUrl: { type: ['string', 'null'], pattern: '^postgres(ql)?://', default: null },
+    dataDir: { type: 'string', minLength: 1, default: './data' },
+    adminKey: { type: ['string', 'null'], minLength: 24, default: null },
+    demo: { type: 'boolean', default: true },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    timeZone: { type: 'string', minLength: 1, default: 'Asia/Shanghai' },
+    introspection: { type: 'boolean', default: true },
+    maskSecret: { type: ['string', 'null'], minLength: 16, default: null },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxDepth: { type: 'integer', minimum: 2, default: 12 },
+        maxCost: { type: 'integer', minimum: 1, default: 50000 },
+        maxPageSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+        maxAliases: { type: 'integer', minimum: 0, default: 30 },
+        maxBodyBytes: { type: 'integer', minimum: 1024, default: 1048576 },
+      },
+    },
+    ledger: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxBatch: { type: 'integer', minimum: 1, maximum: 2000, default: 500 },
+        maxWaitMs: { type: 'integer', minimum: 0, maximum: 1000, default: 2 },
+      },
+    },
+    connectors: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        statementTimeoutMs: { type: 'integer', minimum: 1, default: 5000 },
+        maxConnections: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
+      },
+    },
+    shutdownGraceMs: { type: 'integer', minimum: 0, default: 10000 },
+    cacheRefreshMs: { type: 'integer', minimum: 1000, default: 60000 },
+  },
+} as const;
+
+/** Environment variables and the config path each one sets. */
+const ENVIRONMENT: Readonly<Record<string, string>> = {
+  PORT: 'port',
+  HOST: 'host',
+  DATABASE_URL: 'databaseUrl',
+  MERIDIAN_DATA_DIR: 'dataDir',
+  MERIDIAN_ADMIN_KEY: 'adminKey',
+  MERIDIAN_DEMO: 'demo',
+  MERIDIAN_LOG_LEVEL: 'logLevel',
+  MERIDIAN_TIME_ZONE: 'timeZone',
+  MERIDIAN_INTROSPECTION: 'introspection',
+  MERIDIAN_MASK_SECRET: 'maskSecret',
+  MERIDIAN_MAX_PAGE_SIZE: 'limits.maxPageSize',
+  MERIDIAN_STATEMENT_TIMEOUT_MS: 'connectors.statementTimeoutMs',
+};
+
+/** The environment variable names the gateway reads, for docs and `--help`. */
+export const configEnvironmentVariables = Object.freeze([...Object.keys(ENVIRONMENT), 'MERIDIAN_CONFIG']);
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: true, allowUnionTypes: true });
+const validateConfig = ajv.compile(configSchema);
+
+/**
+ * Loads the configuration: file first (MERIDIAN_CONFIG), environment over it,
+ * `overrides` (used by tests and the CLI) over both. Throws CONFIG_INVALID listing every problem.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = {},
+  overrides: Readonly<Record<string, unknown>> = {},
+): MeridianConfig {
+  const merged: Record<string, unknown> = env.MERIDIAN_CONFIG ? readConfigFile(env.MERIDIAN_CONFIG) : {};
+  for (const [name, path] of Object.entries(ENVIRONMENT)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(merged, path, value);
+  }
+  for (const [path, value] of Object.entries(overrides)) setPath(merged, path, value);
+  if (!validateConfig(merged)) {
+    const problems = toProblems(validateConfig.errors ?? []).map((p) => `${withEnvName(p.path)} ${p.message}`);
+    throw meridianError('CONFIG_INVALID', { problems: problems.join('; ') });
+  }
+  return deepFreeze(merged) as unknown as MeridianConfig;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw meridianError('CONFIG_INVALID', { problems: `MERIDIAN_CONFIG names ${path}, which cannot be read` });
+  }
+  try {
+    const parsed: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TypeError('not an object');
+    return parsed as Record<string, unknown>;
+  } catch {
+    throw meridianError('CONFIG_INVALID', { problems: `${path} must hold one JSON or YAML object` });
+  }
+}
+
+function withEnvName(path: string): string {
+  const env = Object.entries(ENVIRONMENT).find(([, p]) => p === path)?.[0];
+  return env ? `${path} (${env})` : path;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    const next = node[part];
+    if (next === null || typeof next !== 'object') node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

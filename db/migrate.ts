@@ -1,0 +1,26 @@
+/**
+ * Schema migrations, applied in order by knex's migrator. The list is explicit
+ * so the same code runs from TypeScript sources and from the built dist/.
+ */
+import type { Knex } from 'knex';
+import * as core from './migrations/001_core.js';
+
+interface Migration {
+  readonly name: string;
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+const migrations: readonly Migration[] = [core];
+
+const migrationSource: Knex.MigrationSource<Migration> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => migration,
+};
+
+/** Applies every pending migration; safe to call from several instances at once. */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
