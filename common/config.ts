@@ -39,6 +39,14 @@ export interface ConnectorSettings {
   readonly maxConnections: number;
 }
 
+/** The department that operates the exchange; it holds the MERIDIAN_ADMIN_KEY key. */
+export interface OperatorDepartment {
+  readonly code: string;
+  readonly name: string;
+  readonly regionCode: string;
+  readonly level: 'NATIONAL' | 'PROVINCIAL' | 'MUNICIPAL' | 'COUNTY';
+}
+
 export interface MeridianConfig {
   readonly port: number;
   readonly host: string;
@@ -47,6 +55,8 @@ export interface MeridianConfig {
   readonly dataDir: string;
   /** When set, a key with CATALOG_ADMIN and AUDITOR is ensured at start. */
   readonly adminKey: string | null;
+  /** Registered at start when adminKey is set and it is missing. */
+  readonly operator: OperatorDepartment;
   /** Load the demo departments, data and resources into an empty database. */
   readonly demo: boolean;
   readonly logLevel: LogLevel;
@@ -73,6 +83,17 @@ const configSchema = {
     databaseUrl: { type: ['string', 'null'], pattern: '^postgres(ql)?://', default: null },
     dataDir: { type: 'string', minLength: 1, default: './data' },
     adminKey: { type: ['string', 'null'], minLength: 24, default: null },
+    operator: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        code: { type: 'string', pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$', default: '11000000MB00000014' },
+        name: { type: 'string', minLength: 1, default: '数据共享交换平台运营方' },
+        regionCode: { type: 'string', pattern: '^[0-9]{6,12}$', default: '000000' },
+        level: { enum: ['NATIONAL', 'PROVINCIAL', 'MUNICIPAL', 'COUNTY'], default: 'MUNICIPAL' },
+      },
+    },
     demo: { type: 'boolean', default: true },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     timeZone: { type: 'string', minLength: 1, default: 'Asia/Shanghai' },
@@ -120,6 +141,8 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   DATABASE_URL: 'databaseUrl',
   MERIDIAN_DATA_DIR: 'dataDir',
   MERIDIAN_ADMIN_KEY: 'adminKey',
+  MERIDIAN_OPERATOR_CODE: 'operator.code',
+  MERIDIAN_OPERATOR_NAME: 'operator.name',
   MERIDIAN_DEMO: 'demo',
   MERIDIAN_LOG_LEVEL: 'logLevel',
   MERIDIAN_TIME_ZONE: 'timeZone',

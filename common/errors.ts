@@ -110,6 +110,16 @@ const catalog = {
     message: 'The query does not match the schema',
     action: 'Use only the fields, arguments, filterable items and order fields the schema offers (introspect it or read the catalog).',
   },
+  SHUTTING_DOWN: {
+    status: 503,
+    message: 'The gateway is shutting down and takes no new requests',
+    action: 'Retry; another instance or the restarted gateway will answer.',
+  },
+  NOT_AVAILABLE: {
+    status: 501,
+    message: '{operation} is not available on this gateway yet',
+    action: 'The operation is in the contract and arrives with a later release; until then use the documented alternatives in docs/errors.md.',
+  },
   CONFIG_INVALID: {
     status: 500,
     message: 'Configuration is invalid: {problems}',

@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/**
+ * The `meridian` command: serve, migrate, catalog import|export, keys issue.
+ * Every command reads the same configuration as the gateway (environment and
+ * MERIDIAN_CONFIG). On the embedded database, stop a running gateway before
+ * using a command that opens the same data folder (PGlite is single-process).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { loadConfig, type MeridianConfig } from '../common/config.js';
+import { isMeridianError, type Problem } from '../common/errors.js';
+import { createLogger } from '../common/logger.js';
+import { cliActor, migrateLatest, type Database } from '../db/index.js';
+import { exportCatalog, importCatalog, parseCatalogText, serializeCatalog } from '../catalog/index.js';
+import { connectorKinds } from '../connectors/index.js';
+import { ROLES } from '../catalog/index.js';
+import { hashApiKey, issueApiKey } from '../gateway/auth/apiKeys.js';
+import { openConfiguredDatabase, startGateway } from '../gateway/createGateway.js';
+import { readDemoKeys, demoKeysPath, type DemoKey } from '../gateway/startup/loadDemo.js';
+
+function config(): MeridianConfig {
+  return loadConfig(process.env);
+}
+
+/** Opens the configured database, migrates it, runs `work`, and closes it. */
+async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  const db = await openConfiguredDatabase(config());
+  try {
+    await migrateLatest(db.knex);
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
+
+function printBanner(url: string, cfg: MeridianConfig, keys: readonly DemoKey[]): void {
+  const lines = [
+    '',
+    'Meridian gateway ready',
+    `  GraphQL:  ${url}`,
+    `  Health:   ${url.replace(/\/graphql$/, '/health/ready')}`,
+    `  Database: ${cfg.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${cfg.dataDir}`}`,
+  ];
+  if (keys.length > 0) {
+    lines.push(`  Demo API keys (send as "Authorization: Bearer <key>"; kept in ${demoKeysPath(cfg.dataDir)}):`);
+    for (const key of keys) lines.push(`    ${key.role.padEnd(15)} ${key.departmentName.padEnd(14, '\u3000')} ${key.key}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n\n`);
+}
+
+async function serve(): Promise<void> {
+  const cfg = config();
+  const logger = createLogger(cfg.logLevel);
+  const gateway = await startGateway({ config: cfg, logger });
+  // Keys loaded now, or saved by an earlier start and still valid.
+  const keys =
+    gateway.demoKeys.length > 0
+      ? gateway.demoKeys
+      : (readDemoKeys(cfg.dataDir) ?? []).filter((key) => gateway.services.state.keys.has(hashApiKey(key.key)));
+  printBanner(gateway.url, cfg, keys);
+  const stop = (signal: string) => {
+    logger.info({ signal }, 'stopping');
+    gateway.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+function reportFailure(error: unknown): never {
+  if (isMeridianError(error)) {
+    process.stderr.write(`${error.code}: ${error.message}\n`);
+    const problems = (error.extensions.problems ?? []) as Problem[];
+    for (const problem of problems) process.stderr.write(`  ${problem.path}: ${problem.message}\n`);
+    process.stderr.write(`${error.action}\n`);
+  } else {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+}
+
+const program = new Command('meridian').description('Meridian: cross-department government data-sharing exchange gateway');
+
+program
+  .command('serve')
+  .description('run the gateway (PORT, DATABASE_URL, MERIDIAN_DATA_DIR, MERIDIAN_ADMIN_KEY, ...)')
+  .action(() => serve().catch(reportFailure));
+
+program
+  .command('migrate')
+  .description('apply pending database migrations')
+  .action(() =>
+    withDatabase(async (db) => {
+      const applied = await migrateLatest(db.knex);
+      process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+    }).catch(reportFailure),
+  );
+
+const catalog = program.command('catalog').description('import or export the resource catalog');
+catalog
+  .command('import <file>')
+  .description('register the departments, connectors and resources of a JSON or YAML catalog file (all or nothing)')
+  .action((file: string) =>
+    withDatabase(async (db) => {
+      const parsed = parseCatalogText(readFileSync(file, 'utf8'), file);
+      const summary = await importCatalog(db.knex, parsed, connectorKinds, cliActor);
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    }).catch(reportFailure),
+  );
+catalog
+  .command('export')
+  .description('write the catalog (current version of each resource) as JSON or YAML')
+  .addOption(new Option('--format <format>', 'output format').choices(['json', 'yaml']).default('json'))
+  .option('--out <file>', 'write to a file instead of standard output')
+  .action((options: { format: 'json' | 'yaml'; out?: string }) =>
+    withDatabase(async (db) => {
+      const text = serializeCatalog(await exportCatalog(db.knex), options.format);
+      if (options.out) writeFileSync(options.out, text);
+      else process.stdout.write(text);
+    }).catch(reportFailure),
+  );
+
+const keys = program.command('keys').description('API keys');
+keys
+  .command('issue')
+  .description('issue an API key (shown once; stored hashed)')
+  .requiredOption('--department <code>', '统一社会信用代码 of the holding department')
+  .addOption(new Option('--role <role...>', 'one or more roles').choices([...ROLES]).makeOptionMandatory())
+  .requiredOption('--label <label>', 'what the key is for')
+  .option('--expires <datetime>', 'ISO 8601 expiry')
+  .action((options: { department: string; role: string[]; label: string; expires?: string }) =>
+    withDatabase(async (db) => {
+      const issued = await issueApiKey(
+        db.knex,
+        { department: options.department, roles: options.role, label: options.label, expiresAt: options.expires ?? null },
+        cliActor,
+        { now: new Date() },
+      );
+      process.stdout.write(`${issued.key}\n`);
+      process.stderr.write(`key id ${issued.keyId}, roles ${issued.principal.roles.join(', ')}; it is shown only this once\n`);
+    }).catch(reportFailure),
+  );
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,37 @@
+/**
+ * The frozen registry of connector kinds, in the manner of knex's dialect
+ * registry: kind to factory. HTTP and GATEWAY join in a later issue.
+ */
+import type { ConnectorKind, ConnectorRecord } from '../catalog/model.js';
+import { validationFailed } from '../common/errors.js';
+import type { Connector, ConnectorContext, ConnectorFactory } from './Connector.js';
+import { postgresConnector } from './postgres/postgresConnector.js';
+
+/** Connector factories by kind; frozen. */
+export const connectorKinds: ReadonlyMap<ConnectorKind, ConnectorFactory> = frozenMap([[postgresConnector.kind, postgresConnector]]);
+
+/**
+ * Creates the connector of a registered record (not yet started). Throws
+ * VALIDATION_FAILED for a kind this gateway has no factory for, or a config
+ * its kind's schema rejects.
+ */
+export function createConnector(record: ConnectorRecord, context: ConnectorContext): Connector {
+  const factory = connectorKinds.get(record.kind);
+  if (!factory) {
+    const available = [...connectorKinds.keys()].join(', ');
+    throw validationFailed(`Connector ${record.id}`, [
+      { path: 'kind', message: `${record.kind} connectors are not available in this gateway (available: ${available})` },
+    ]);
+  }
+  return factory.create(record.id, record.config, context);
+}
+
+/** A Map that refuses changes at run time too, since Object.freeze leaves a Map's entries writable. */
+function frozenMap<K, V>(entries: readonly (readonly [K, V])[]): ReadonlyMap<K, V> {
+  const map = new Map<K, V>(entries);
+  const refuse = (): never => {
+    throw new TypeError('The connector registry is frozen');
+  };
+  for (const method of ['set', 'delete', 'clear']) Object.defineProperty(map, method, { value: refuse });
+  return Object.freeze(map);
+}

@@ -1,0 +1,232 @@
+/**
+ * The composition root: opens the database, migrates, ensures the admin key
+ * and the demo, loads the caches, starts the ledger writer and connectors, and
+ * serves GraphQL and health over HTTP. `close()` is the orderly shutdown:
+ * stop taking requests, finish those in flight, flush the ledger, close.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { GraphQLError } from 'graphql';
+import { systemClock, type Clock } from '../common/clock.js';
+import type { MeridianConfig } from '../common/config.js';
+import { isMeridianError, meridianError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { ensureSetting, migrateLatest, openDatabase, type Database } from '../db/index.js';
+import { connectorKinds } from '../connectors/index.js';
+import { createLedgerWriter, type LedgerWriter } from '../ledger/index.js';
+import { authenticate } from './auth/apiKeys.js';
+import type { GatewayServices, RequestContext } from './context.js';
+import { createCursorCodec, generateCursorKey } from './exchange/cursorCodec.js';
+import { createFormatError } from './formatError.js';
+import { healthRouter } from './health.js';
+import { exchangesExtensionPlugin } from './plugins/exchangesExtensionPlugin.js';
+import { queryLimitsPlugin } from './plugins/queryLimitsPlugin.js';
+import { buildGatewaySchema } from './schema/buildGatewaySchema.js';
+import { LiveSchema } from './schema/LiveSchema.js';
+import { ensureAdminKey } from './startup/ensureAdminKey.js';
+import { isEmptyDatabase, loadDemo, saveDemoKeys, type DemoKey } from './startup/loadDemo.js';
+import { ConnectorPool } from './state/connectorPool.js';
+import { GatewayState } from './state/GatewayState.js';
+
+export interface Gateway {
+  /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
+  readonly url: string;
+  readonly port: number;
+  readonly services: GatewayServices;
+  /** Keys issued by a demo loaded at this start; empty otherwise. */
+  readonly demoKeys: readonly DemoKey[];
+  /** Stops taking requests, finishes those in flight, flushes the ledger and closes the database. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  readonly config: MeridianConfig;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** An already opened database (tests); otherwise opened from the config and closed by close(). */
+  readonly database?: Database;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Opens the configured database: PostgreSQL by URL, else PGlite in the data folder. */
+export function openConfiguredDatabase(config: MeridianConfig): Promise<Database> {
+  return openDatabase(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir });
+}
+
+/** Starts a gateway and resolves once it listens. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const db = options.database ?? (await openConfiguredDatabase(config));
+  const { knex } = db;
+  await migrateLatest(knex);
+
+  if (config.adminKey) await ensureAdminKey(knex, config.adminKey, config.operator, clock.now());
+  let demoKeys: DemoKey[] = [];
+  if (config.demo && (await isEmptyDatabase(knex))) {
+    demoKeys = await loadDemo(knex, connectorKinds, clock.now());
+    saveDemoKeys(config.dataDir, demoKeys);
+    logger.info({ keys: demoKeys.length }, 'demo loaded');
+  }
+
+  const cursors = createCursorCodec(await ensureSetting(knex, 'cursor_key', generateCursorKey));
+  const maskSecret = config.maskSecret ?? (await ensureSetting(knex, 'mask_secret', () => randomBytes(32).toString('base64')));
+  const connectors = new ConnectorPool(
+    { gatewayDatabase: knex, gatewayDatabaseUrl: config.databaseUrl, settings: config.connectors, logger },
+    logger,
+    config.shutdownGraceMs,
+  );
+  const state = await GatewayState.load(knex, connectors, logger);
+  await state.watch(db, config.cacheRefreshMs);
+  const ledger: LedgerWriter = createLedgerWriter(knex, {
+    maxBatch: config.ledger.maxBatch,
+    maxWaitMs: config.ledger.maxWaitMs,
+    logger,
+  });
+  await ledger.start();
+
+  const services: GatewayServices = {
+    config,
+    knex,
+    state,
+    connectors,
+    connectorKinds,
+    ledger,
+    cursors,
+    maskSecret,
+    clock,
+    logger,
+  };
+
+  const live = new LiveSchema(buildGatewaySchema(state.catalog, logger));
+  state.onCatalog((catalog) => {
+    try {
+      live.update(buildGatewaySchema(catalog, logger));
+    } catch (error) {
+      logger.error({ err: error instanceof Error ? error.message : String(error) }, 'schema rebuild failed; keeping the previous schema');
+    }
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer: Server = createServer(app);
+  const apollo = new ApolloServer<RequestContext>({
+    gateway: live,
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    persistedQueries: false,
+    allowBatchedHttpRequests: false,
+    formatError: createFormatError(logger),
+    logger: apolloLogger(logger),
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      queryLimitsPlugin(config.limits),
+      exchangesExtensionPlugin(),
+    ],
+  });
+  await apollo.start();
+
+  let accepting = true;
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const given = req.get('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('x-request-id', requestId);
+    next();
+  });
+  app.use(healthRouter({ knex, ledger, state, connectors, accepting: () => accepting }));
+  app.use(
+    '/graphql',
+    (_req: Request, res: Response, next: NextFunction) => {
+      if (accepting) return next();
+      res.status(503).setHeader('connection', 'close').json({ errors: [meridianErrorBody('SHUTTING_DOWN', {})] });
+    },
+    express.json({ limit: config.limits.maxBodyBytes }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const now = clock.now();
+        let principal;
+        try {
+          principal = authenticate(state.keys, req.get('authorization'), now);
+        } catch (error) {
+          if (!isMeridianError(error)) throw error;
+          throw new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: 401 } } });
+        }
+        const requestId = res.locals.requestId as string;
+        return {
+          requestId,
+          receivedAt: now,
+          principal,
+          catalog: state.catalog,
+          grants: state.grants,
+          services,
+          exchanges: [],
+          logger: logger.child({ requestId }),
+        };
+      },
+    }),
+  );
+  app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = (error as { status?: number }).status;
+    if (status === 413) return void res.status(413).json({ errors: [meridianErrorBody('QUERY_TOO_COMPLEX', { limit: 'body size', actual: 'more', max: config.limits.maxBodyBytes })] });
+    if (status === 400) return void res.status(400).json({ errors: [meridianErrorBody('BAD_USER_INPUT', { what: 'The request body is not valid JSON' })] });
+    const errorId = randomUUID();
+    logger.error({ errorId, err: error instanceof Error ? error.message : String(error) }, 'http error');
+    res.status(500).json({ errors: [meridianErrorBody('INTERNAL', { errorId })] });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host}:${port}/graphql`;
+  logger.info({ url, database: db.kind, writer: ledger.health().writerId }, 'gateway listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    port,
+    services,
+    demoKeys,
+    close() {
+      closing ??= (async () => {
+        accepting = false;
+        // Drains HTTP: stops accepting connections and waits for requests in flight (they append to the ledger).
+        await apollo.stop();
+        await ledger.close();
+        await state.stop();
+        await connectors.stop();
+        if (!options.database) await db.close();
+        logger.info('gateway stopped');
+      })();
+      return closing;
+    },
+  };
+}
+
+function meridianErrorBody(code: Parameters<typeof meridianError>[0], params: Record<string, unknown>): object {
+  const error = meridianError(code, params);
+  return { message: error.message, extensions: { code: error.code, action: error.action } };
+}
+
+function apolloLogger(logger: Logger) {
+  return {
+    debug: (message: string) => logger.debug(message),
+    info: (message: string) => logger.info(message),
+    warn: (message: string) => logger.warn(message),
+    error: (message: string) => logger.error(message),
+  };
+}

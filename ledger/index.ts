@@ -1,0 +1,13 @@
+/** The exchange ledger: records, their hash chains, the group-commit writer and chain verification. */
+export type { ChainedRecord, ExchangeRecord, Outcome } from './ExchangeRecord.js';
+export { GENESIS_HASH, canonicalRecord, hashRecord } from './chainHash.js';
+export { normalizeRecord } from './normalizeRecord.js';
+export { LEDGER_COLUMNS, rowToChainedRecord, type LedgerRow } from './ledgerRows.js';
+export {
+  MAX_LEDGER_BATCH,
+  createLedgerWriter,
+  type LedgerHealth,
+  type LedgerWriter,
+  type LedgerWriterOptions,
+} from './ledgerWriter.js';
+export { verifyChains, type ChainReport, type VerifyOptions } from './verifyChains.js';

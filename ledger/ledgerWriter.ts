@@ -1,0 +1,305 @@
+/**
+ * The group-commit ledger writer. Appends queue up and are written together:
+ * one multi-row INSERT per batch, in its own transaction, one batch in flight
+ * at a time, and every append released when its batch commits. Each writer
+ * keeps its own hash chain (see chainHash.ts): seq and prevHash are assigned
+ * when a batch is formed, from the last committed record, so a failed batch
+ * leaves no gap and the next batch takes over its sequence numbers.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Knex } from 'knex';
+import { meridianError, systemClock, type Clock, type Logger, type MeridianError } from '../common/index.js';
+import type { ChainedRecord, ExchangeRecord } from './ExchangeRecord.js';
+import { GENESIS_HASH, canonicalRecord, hashRecord } from './chainHash.js';
+import { chainedRecordToRow } from './ledgerRows.js';
+import { normalizeRecord } from './normalizeRecord.js';
+
+/** Largest batch: 26 bound values per row must stay under PostgreSQL's 65,535 parameters. */
+export const MAX_LEDGER_BATCH = 2000;
+
+export interface LedgerWriterOptions {
+  /** Chain to write; a writer given an existing id continues that chain. Default: `${host}-${pid}-${random}`. */
+  readonly writerId?: string;
+  /** Most records written by one INSERT (1 to MAX_LEDGER_BATCH). */
+  readonly maxBatch: number;
+  /** Longest an append to an idle writer waits for companions, in ms; 0 writes on the next turn of the event loop. */
+  readonly maxWaitMs: number;
+  readonly logger: Logger;
+  /** Recorded in ledger_writers. Default: the OS host name. */
+  readonly host?: string;
+  /** Recorded in ledger_writers. Default: this process's id. */
+  readonly pid?: number;
+  /** Time of the writer's start and of each commit. Default: the system clock. */
+  readonly clock?: Clock;
+  /** Called with the number of records after each batch commits (tests, metrics). */
+  readonly onBatchCommitted?: (size: number) => void;
+}
+
+export interface LedgerHealth {
+  /** False before start, after close, and while the most recent batch failed. */
+  readonly ok: boolean;
+  /** Records appended and not yet committed or failed. */
+  readonly pending: number;
+  readonly lastCommitAt: Date | null;
+  /** Message of the most recent failure; kept after recovery, so `ok` says whether it is current. */
+  readonly lastError: string | null;
+  readonly writerId: string;
+}
+
+export interface LedgerWriter {
+  readonly writerId: string;
+  /** Registers the writer in ledger_writers and reads its chain head; appends are refused until it resolves. */
+  start(): Promise<void>;
+  /** Resolves with the chained record once its batch has committed; rejects with LEDGER_UNAVAILABLE otherwise. */
+  append(record: ExchangeRecord): Promise<ChainedRecord>;
+  /** Resolves when every record appended before the call has committed or failed. */
+  flush(): Promise<void>;
+  /** Refuses new appends from now on and resolves once the records already appended are flushed. */
+  close(): Promise<void>;
+  health(): LedgerHealth;
+}
+
+interface Pending {
+  readonly record: ExchangeRecord;
+  resolve(record: ChainedRecord): void;
+  reject(error: MeridianError): void;
+}
+
+interface ChainHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+interface FlushWaiter {
+  /** Settled once this many appends (counted from the start) have settled. */
+  readonly target: number;
+  resolve(): void;
+}
+
+type WriterState = 'new' | 'starting' | 'running' | 'closing' | 'closed';
+
+/** Creates a group-commit writer of one hash chain; call start() before appending. */
+export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): LedgerWriter {
+  checkOptions(options);
+  const { maxBatch, maxWaitMs, logger, onBatchCommitted } = options;
+  const clock = options.clock ?? systemClock;
+  const host = options.host ?? hostname();
+  const pid = options.pid ?? process.pid;
+  const writerId = options.writerId ?? `${host}-${pid}-${randomBytes(4).toString('hex')}`;
+  const log = logger.child({ component: 'ledger', writerId });
+
+  let state: WriterState = 'new';
+  let starting: Promise<void> | null = null;
+  let closing: Promise<void> | null = null;
+  // Null when unknown: after a failed batch the head is read again, since a commit may
+  // have succeeded on the server even though the driver reported an error.
+  let head: ChainHead | null = null;
+  const queue: Pending[] = [];
+  let inFlight = 0;
+  let cancelWait: (() => void) | null = null;
+  let queuedTotal = 0;
+  let settledTotal = 0;
+  let flushWaiters: FlushWaiter[] = [];
+  let lastCommitAt: Date | null = null;
+  let lastError: string | null = null;
+  let lastBatchFailed = false;
+
+  async function registerAndReadHead(): Promise<void> {
+    try {
+      await knex('ledger_writers')
+        .insert({ id: writerId, started_at: clock.now(), host, pid })
+        .onConflict('id')
+        .ignore();
+      head = await readHead(knex, writerId);
+      // close() may have been called meanwhile; it wins.
+      if (state === 'starting') state = 'running';
+      log.info({ seq: head.seq }, 'ledger writer started');
+    } catch (error) {
+      if (state === 'starting') {
+        state = 'new';
+        starting = null;
+      }
+      lastError = messageOf(error);
+      log.error({ error: lastError }, 'ledger writer could not start');
+      throw meridianError('LEDGER_UNAVAILABLE');
+    }
+  }
+
+  function schedule(): void {
+    if (inFlight > 0 || queue.length === 0) return;
+    if (queue.length >= maxBatch) {
+      writeNow();
+      return;
+    }
+    if (cancelWait) return;
+    if (maxWaitMs === 0) {
+      const immediate = setImmediate(writeNow);
+      cancelWait = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(writeNow, maxWaitMs);
+      cancelWait = () => clearTimeout(timeout);
+    }
+  }
+
+  function writeNow(): void {
+    cancelWait?.();
+    cancelWait = null;
+    if (inFlight > 0 || queue.length === 0) return;
+    void writeBatch(queue.splice(0, maxBatch));
+  }
+
+  async function writeBatch(batch: Pending[]): Promise<void> {
+    inFlight = batch.length;
+    let committed: ChainedRecord[] | null = null;
+    try {
+      head ??= await readHead(knex, writerId);
+      const chained = chain(batch, head);
+      const rows = chained.map(chainedRecordToRow);
+      await knex.transaction(async (trx) => {
+        await trx('ledger_records').insert(rows);
+      });
+      committed = chained;
+      head = chained[chained.length - 1]!;
+      lastCommitAt = clock.now();
+      lastBatchFailed = false;
+    } catch (error) {
+      head = null;
+      lastBatchFailed = true;
+      lastError = messageOf(error);
+      log.error(
+        { error: lastError, size: batch.length, exchangeIds: batch.map((p) => p.record.exchangeId) },
+        'ledger batch failed; its exchanges are refused',
+      );
+    }
+    inFlight = 0;
+    if (committed) {
+      committed.forEach((record, i) => batch[i]!.resolve(record));
+      reportCommitted(batch.length);
+    } else {
+      for (const pending of batch) pending.reject(meridianError('LEDGER_UNAVAILABLE'));
+    }
+    settle(batch.length);
+    // Whatever arrived meanwhile has waited a whole batch already: write it at once.
+    if (queue.length > 0) writeNow();
+  }
+
+  function reportCommitted(size: number): void {
+    try {
+      onBatchCommitted?.(size);
+    } catch (error) {
+      // A failing observer must not stop the writer: the records are committed.
+      log.warn({ error: messageOf(error) }, 'onBatchCommitted failed');
+    }
+  }
+
+  function chain(batch: readonly Pending[], from: ChainHead): ChainedRecord[] {
+    let { seq, hash } = from;
+    return batch.map(({ record }) => {
+      seq += 1;
+      const unhashed = { ...record, writerId, seq, prevHash: hash };
+      hash = hashRecord(hash, canonicalRecord(unhashed));
+      return { ...unhashed, hash };
+    });
+  }
+
+  function settle(count: number): void {
+    settledTotal += count;
+    const done = flushWaiters.filter((w) => w.target <= settledTotal);
+    flushWaiters = flushWaiters.filter((w) => w.target > settledTotal);
+    for (const waiter of done) waiter.resolve();
+  }
+
+  async function closeWriter(): Promise<void> {
+    const pendingStart = starting;
+    state = 'closing';
+    await pendingStart?.catch(() => undefined);
+    await flush();
+    state = 'closed';
+    log.info({ seq: head?.seq ?? null }, 'ledger writer closed');
+  }
+
+  function flush(): Promise<void> {
+    if (settledTotal >= queuedTotal) return Promise.resolve();
+    const flushed = new Promise<void>((resolve) => flushWaiters.push({ target: queuedTotal, resolve }));
+    // Later batches start as soon as the one before commits, so only an idle wait needs cutting short.
+    if (inFlight === 0) writeNow();
+    return flushed;
+  }
+
+  return {
+    writerId,
+
+    start() {
+      if (state === 'closing' || state === 'closed') return Promise.reject(meridianError('LEDGER_UNAVAILABLE'));
+      if (!starting) {
+        state = 'starting';
+        starting = registerAndReadHead();
+      }
+      return starting;
+    },
+
+    append(record) {
+      if (state !== 'running') {
+        log.warn({ exchangeId: record.exchangeId, state }, 'ledger append refused: writer not running');
+        return Promise.reject(meridianError('LEDGER_UNAVAILABLE'));
+      }
+      let stored: ExchangeRecord;
+      try {
+        stored = normalizeRecord(record);
+      } catch (error) {
+        log.error({ exchangeId: record.exchangeId, error: messageOf(error) }, 'ledger append refused: record cannot be stored');
+        return Promise.reject(meridianError('LEDGER_UNAVAILABLE'));
+      }
+      return new Promise<ChainedRecord>((resolve, reject) => {
+        queue.push({ record: stored, resolve, reject });
+        queuedTotal += 1;
+        schedule();
+      });
+    },
+
+    flush,
+
+    close() {
+      closing ??= closeWriter();
+      return closing;
+    },
+
+    health() {
+      return {
+        ok: state === 'running' && !lastBatchFailed,
+        pending: queue.length + inFlight,
+        lastCommitAt,
+        lastError,
+        writerId,
+      };
+    },
+  };
+}
+
+/** The last committed record of a writer's chain, or the genesis position. */
+async function readHead(knex: Knex, writerId: string): Promise<ChainHead> {
+  const last = (await knex('ledger_records')
+    .where('writer_id', writerId)
+    .orderBy('seq', 'desc')
+    .first('seq', 'hash')) as { seq: number | string; hash: string } | undefined;
+  return last ? { seq: Number(last.seq), hash: last.hash } : { seq: 0, hash: GENESIS_HASH };
+}
+
+function checkOptions(options: LedgerWriterOptions): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1 || options.maxBatch > MAX_LEDGER_BATCH) {
+    problems.push(`ledger.maxBatch must be an integer from 1 to ${MAX_LEDGER_BATCH}`);
+  }
+  if (!Number.isFinite(options.maxWaitMs) || options.maxWaitMs < 0) {
+    problems.push('ledger.maxWaitMs must be a number of milliseconds, 0 or more');
+  }
+  if (options.writerId !== undefined && (options.writerId === '' || options.writerId.includes('\u0000'))) {
+    problems.push('ledger writerId must be a non-empty string without NUL');
+  }
+  if (problems.length > 0) throw meridianError('CONFIG_INVALID', { problems: problems.join('; ') });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
