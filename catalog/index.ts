@@ -5,6 +5,7 @@ export type * from './CatalogFile.js';
 export type { SourceKind, SourceKinds } from './SourceKinds.js';
 export { catalogSchemas, catalogSchemaProblems, CONNECTOR_ID_PATTERN, type CatalogSchemaName } from './catalogSchemas.js';
 export { CLASSIFICATION_CLASSES, classificationPath, classificationProblem } from './classification.js';
+export { CONTROL_PLANE_TYPE_NAMES, DATA_TYPE_SUFFIXES, apiNameProblem } from './reservedTypeNames.js';
 export { ITEM_TYPE_LETTERS, ITEM_TYPES, toItemType } from './itemTypes.js';
 export {
   normalizeResource,

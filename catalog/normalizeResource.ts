@@ -8,6 +8,7 @@ import { findProblems, joinPath } from '../common/validation.js';
 import type { ItemInput, MaskInput, ResourceInput } from './CatalogFile.js';
 import { catalogSchemaProblems } from './catalogSchemas.js';
 import { classificationProblem } from './classification.js';
+import { apiNameProblem } from './reservedTypeNames.js';
 import { toItemType } from './itemTypes.js';
 import {
   SHARE_TYPE_STRICTNESS,
@@ -161,6 +162,8 @@ function checkIdentity(resource: ResourceInput, context: NormalizeContext, at: P
   if (registered && registered.provider !== resource.provider) {
     problems.push({ path: at('provider'), message: `is fixed once registered: ${code} is provided by ${registered.provider}` });
   }
+  const nameProblem = apiNameProblem(resource.apiName);
+  if (nameProblem) problems.push({ path: at('apiName'), message: nameProblem });
   if (registered && registered.apiName !== resource.apiName) {
     problems.push({ path: at('apiName'), message: `is fixed once registered: ${code} has apiName ${registered.apiName}` });
   } else {

@@ -237,6 +237,18 @@ const cases: readonly RuleCase[] = [
     message: /is already used by resource 101001\/000001/,
   },
   {
+    rule: 'an apiName whose type name the control plane uses',
+    input: () => candidate({ apiName: 'application' }),
+    path: 'apiName',
+    message: /would name the data-plane type Application, which the control plane already uses/,
+  },
+  {
+    rule: 'an apiName ending in a generated suffix',
+    input: () => candidate({ apiName: 'personWhere' }),
+    path: 'apiName',
+    message: /must not end in Where/,
+  },
+  {
     rule: 'a status other than DRAFT at registration',
     input: () => candidate({ status: 'PUBLISHED' }),
     path: 'status',

@@ -90,14 +90,15 @@ export function describeEachDatabase(title: string, suite: (get: () => TestDatab
       before(async () => {
         current = await createTestDatabase(kind);
       });
-      after(async () => {
-        await current?.drop();
-        current = null;
-      });
       suite(() => {
         if (!current) throw new Error('test database not ready');
         return current;
       }, kind);
+      // Registered after the suite's own hooks, so it runs after them (mocha keeps registration order).
+      after(async () => {
+        await current?.drop();
+        current = null;
+      });
     });
   }
 }

@@ -2,7 +2,12 @@
  * A real gateway on 127.0.0.1 (random port) over a test database, and a small
  * GraphQL client that speaks to it over HTTP as a department application would.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig, type MeridianConfig } from '../../common/config.js';
+import { cliActor } from '../../db/index.js';
+import { issueApiKey } from '../../gateway/auth/apiKeys.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Clock } from '../../common/clock.js';
 import { startGateway, type Gateway } from '../../gateway/createGateway.js';
@@ -47,4 +52,32 @@ export function onlyError(response: GraphQLResponse): { message: string; extensi
   }
   const [error] = response.errors;
   return { message: error!.message, extensions: error!.extensions ?? {} };
+}
+
+/** A running demo gateway with one key per demo role, and a way to issue more. */
+export interface DemoGateway {
+  readonly gateway: Gateway;
+  readonly url: string;
+  /** The demo key of each role. */
+  readonly keys: Readonly<Record<string, string>>;
+  /** Issues a key for `department` with `roles` (as a catalog admin would). */
+  issueKey(department: string, roles: string[], label?: string): Promise<string>;
+}
+
+/** Starts a gateway on the test database with the demo loaded (keys file in a temporary folder). */
+export async function startDemoGateway(testDb: TestDatabase, overrides: Record<string, unknown> = {}): Promise<DemoGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'meridian-demo-'));
+  const gateway = await startTestGateway(testDb, { demo: true, dataDir, ...overrides });
+  const keys: Record<string, string> = {};
+  for (const key of gateway.demoKeys) keys[key.role] = key.key;
+  return {
+    gateway,
+    url: gateway.url,
+    keys,
+    async issueKey(department, roles, label = 'test application') {
+      const issued = await issueApiKey(gateway.services.knex, { department, roles, label }, cliActor, { now: new Date() });
+      await gateway.services.state.refresh('keys');
+      return issued.key;
+    },
+  };
 }
