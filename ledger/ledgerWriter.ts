@@ -6,7 +6,7 @@
  * when a batch is formed, from the last committed record, so a failed batch
  * leaves no gap and the next batch takes over its sequence numbers.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { meridianError, systemClock, type Clock, type Logger, type MeridianError } from '../common/index.js';
@@ -32,6 +32,8 @@ export interface LedgerWriterOptions {
   readonly pid?: number;
   /** Time of the writer's start and of each commit. Default: the system clock. */
   readonly clock?: Clock;
+  /** First wait before a failed writer tries a rolled-back write to see whether it can write again (ms, default 1000; doubles up to 30 s). */
+  readonly recoveryProbeMs?: number;
   /** Called with the number of records after each batch commits (tests, metrics). */
   readonly onBatchCommitted?: (size: number) => void;
 }
@@ -104,6 +106,9 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
   let lastCommitAt: Date | null = null;
   let lastError: string | null = null;
   let lastBatchFailed = false;
+  let probeTimer: NodeJS.Timeout | null = null;
+  const firstProbeDelayMs = options.recoveryProbeMs ?? PROBE_FIRST_DELAY_MS;
+  let probeDelayMs = firstProbeDelayMs;
 
   async function registerAndReadHead(): Promise<void> {
     try {
@@ -167,6 +172,7 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
       head = null;
       lastBatchFailed = true;
       lastError = messageOf(error);
+      scheduleProbe();
       log.error(
         { error: lastError, size: batch.length, exchangeIds: batch.map((p) => p.record.exchangeId) },
         'ledger batch failed; its exchanges are refused',
@@ -182,6 +188,49 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
     settle(batch.length);
     // Whatever arrived meanwhile has waited a whole batch already: write it at once.
     if (queue.length > 0) writeNow();
+  }
+
+  /**
+   * After a failed batch, tries a write now and then (an INSERT rolled back)
+   * so that health turns ok again once the database takes records, even when
+   * no exchange arrives meanwhile (a load balancer sends none to an unready instance).
+   */
+  function scheduleProbe(): void {
+    if (probeTimer || state === 'closed') return;
+    probeTimer = setTimeout(() => {
+      probeTimer = null;
+      void probe();
+    }, probeDelayMs);
+    probeTimer.unref();
+  }
+
+  async function probe(): Promise<void> {
+    if (!lastBatchFailed || state !== 'running') return;
+    const written = await tryRolledBackInsert();
+    if (written) {
+      lastBatchFailed = false;
+      probeDelayMs = firstProbeDelayMs;
+      log.info('ledger writes again');
+    } else {
+      probeDelayMs = Math.min(probeDelayMs * 2, PROBE_MAX_DELAY_MS);
+      scheduleProbe();
+    }
+  }
+
+  async function tryRolledBackInsert(): Promise<boolean> {
+    const rollback = new Error('probe rollback');
+    try {
+      await knex.transaction(async (trx) => {
+        const current = await readHead(trx, writerId);
+        const [probeRecord] = chain([{ record: probeExchange(clock.now()), resolve: () => undefined, reject: () => undefined }], current);
+        await trx('ledger_records').insert(chainedRecordToRow(probeRecord!));
+        throw rollback;
+      });
+    } catch (error) {
+      if (error === rollback) return true;
+      lastError = messageOf(error);
+    }
+    return false;
   }
 
   function reportCommitted(size: number): void {
@@ -216,6 +265,8 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
     await pendingStart?.catch(() => undefined);
     await flush();
     state = 'closed';
+    if (probeTimer) clearTimeout(probeTimer);
+    probeTimer = null;
     log.info({ seq: head?.seq ?? null }, 'ledger writer closed');
   }
 
@@ -277,8 +328,40 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
   };
 }
 
+const PROBE_FIRST_DELAY_MS = 1000;
+const PROBE_MAX_DELAY_MS = 30_000;
+
+/** A record that is never committed: the probe's rolled-back INSERT. */
+function probeExchange(now: Date): ExchangeRecord {
+  const at = now.toISOString();
+  return normalizeRecord({
+    exchangeId: randomUUID(),
+    requestId: 'ledger-probe',
+    traceId: null,
+    at,
+    finishedAt: at,
+    consumerDepartment: '-',
+    consumerApp: 'ledger-probe',
+    onBehalfOf: null,
+    providerDepartment: '-',
+    resourceCode: '-',
+    resourceVersion: 0,
+    operation: 'probe',
+    items: [],
+    returnedItems: [],
+    maskedItems: [],
+    rows: 0,
+    bytes: 0,
+    durationMs: 0,
+    outcome: 'ERROR',
+    errorCode: null,
+    decisionId: 'ledger-probe',
+    grantId: null,
+  });
+}
+
 /** The last committed record of a writer's chain, or the genesis position. */
-async function readHead(knex: Knex, writerId: string): Promise<ChainHead> {
+async function readHead(knex: Knex | Knex.Transaction, writerId: string): Promise<ChainHead> {
   const last = (await knex('ledger_records')
     .where('writer_id', writerId)
     .orderBy('seq', 'desc')

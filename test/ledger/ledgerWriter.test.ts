@@ -230,6 +230,25 @@ describeEachDatabase('Ledger: group-commit writer', (get) => {
     assert.equal((await chainReport(writer.writerId))?.ok, true);
   });
 
+  it('turns healthy again by itself once the database takes records, with no exchange arriving', async () => {
+    const writer = newWriter({ maxWaitMs: 0, recoveryProbeMs: 20 });
+    await writer.start();
+    await knex().raw(`CREATE FUNCTION ledger_refuse_all() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$`);
+    await knex().raw('CREATE TRIGGER ledger_refuse_all BEFORE INSERT ON ledger_records FOR EACH ROW EXECUTE FUNCTION ledger_refuse_all()');
+    try {
+      await assert.rejects(writer.append(exchangeRecord()), isLedgerUnavailable);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.equal(writer.health().ok, false, 'the probes fail while the trigger refuses');
+    } finally {
+      await knex().raw('DROP TRIGGER IF EXISTS ledger_refuse_all ON ledger_records');
+      await knex().raw('DROP FUNCTION IF EXISTS ledger_refuse_all()');
+    }
+    for (let i = 0; i < 100 && !writer.health().ok; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(writer.health().ok, true);
+    assert.deepEqual(await storedSeqs(writer.writerId), [], 'a probe leaves no record behind');
+    await writer.close();
+  });
+
   it('refuses a record the database could not store without failing the records batched with it', async () => {
     const writer = newWriter({ maxWaitMs: 0 });
     await writer.start();
