@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { validationFailed, type Problem } from '../../common/errors.js';
+import { meridianError, validationFailed, type Problem } from '../../common/errors.js';
 import { notifyChange, recordAdminAction, type Actor } from '../../db/index.js';
 import { parseConditions, type CatalogSnapshot } from '../../catalog/index.js';
 import type { Grant } from '../../policies/index.js';
@@ -140,4 +140,32 @@ export async function createGrant(knex: Knex, catalog: CatalogSnapshot, input: G
   });
   const row = (await knex('grants').where({ id }).first()) as GrantRow;
   return rowToGrant(row);
+}
+
+/**
+ * Revokes a grant. `administers(resourceCode)` says whether the caller may
+ * revoke grants of that resource; a grant it may not touch is reported as
+ * missing, so its existence is not disclosed. The change reaches every
+ * instance through the grants notification.
+ */
+export async function revokeGrant(
+  knex: Knex,
+  id: string,
+  reason: string,
+  actor: Actor,
+  now: Date,
+  administers: (resourceCode: string) => boolean,
+): Promise<Grant> {
+  if (!reason.trim()) throw meridianError('BAD_USER_INPUT', { what: 'reason must say why the grant is revoked' });
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if (!uuid.test(id)) throw meridianError('NOT_FOUND', { what: 'Grant', id });
+  return knex.transaction(async (trx) => {
+    const row = (await trx('grants').where({ id }).forUpdate().first()) as GrantRow | undefined;
+    if (!row || !administers(row.resource_code)) throw meridianError('NOT_FOUND', { what: 'Grant', id });
+    if (row.revoked_at) throw meridianError('CONFLICT', { what: `Grant ${id} was already revoked at ${row.revoked_at.toISOString()}` });
+    await trx('grants').where({ id }).update({ revoked_at: now, revoke_reason: reason.trim() });
+    await recordAdminAction(trx, actor, 'revokeGrant', id, { reason: reason.trim() });
+    await notifyChange(trx, 'grants');
+    return rowToGrant({ ...row, revoked_at: now });
+  });
 }

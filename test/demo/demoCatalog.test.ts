@@ -22,7 +22,7 @@ describe('Demo: catalog departments and connectors', () => {
   it('names parents only among departments listed before them', () => {
     const seen = new Set<string>();
     for (const d of catalog.departments) {
-      if (d.parent !== undefined) assert.ok(seen.has(d.parent), `${d.name}: parent ${d.parent} not listed before`);
+      if (d.parent) assert.ok(seen.has(d.parent), `${d.name}: parent ${d.parent} not listed before`);
       seen.add(d.code);
     }
   });
