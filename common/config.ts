@@ -8,6 +8,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { meridianError } from './errors.js';
 import { toProblems } from './validation.js';
+import { addIdentifierFormats } from './identifiers.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -88,7 +89,7 @@ const configSchema = {
       additionalProperties: false,
       default: {},
       properties: {
-        code: { type: 'string', pattern: '^[0-9A-HJ-NPQRTUWXY]{18}$', default: '11000000MB00000014' },
+        code: { type: 'string', format: 'credit-code', default: '11000000MB00000014' },
         name: { type: 'string', minLength: 1, default: '数据共享交换平台运营方' },
         regionCode: { type: 'string', pattern: '^[0-9]{6,12}$', default: '000000' },
         level: { enum: ['NATIONAL', 'PROVINCIAL', 'MUNICIPAL', 'COUNTY'], default: 'MUNICIPAL' },
@@ -156,6 +157,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
 export const configEnvironmentVariables = Object.freeze([...Object.keys(ENVIRONMENT), 'MERIDIAN_CONFIG']);
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: true, allowUnionTypes: true });
+addIdentifierFormats(ajv);
 const validateConfig = ajv.compile(configSchema);
 
 /**

@@ -69,9 +69,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { knex } = db;
   await migrateLatest(knex);
 
+  // Asked before the admin key is ensured: that registers the operator department.
+  const loadDemoNow = config.demo && (await isEmptyDatabase(knex));
   if (config.adminKey) await ensureAdminKey(knex, config.adminKey, config.operator, clock.now());
   let demoKeys: DemoKey[] = [];
-  if (config.demo && (await isEmptyDatabase(knex))) {
+  if (loadDemoNow) {
     demoKeys = await loadDemo(knex, connectorKinds, clock.now());
     saveDemoKeys(config.dataDir, demoKeys);
     logger.info({ keys: demoKeys.length }, 'demo loaded');
@@ -176,10 +178,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       },
     }),
   );
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ errors: [meridianErrorBody('NOT_FOUND', { what: 'Path', id: _req.path })] });
+  });
   app.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
-    const status = (error as { status?: number }).status;
-    if (status === 413) return void res.status(413).json({ errors: [meridianErrorBody('QUERY_TOO_COMPLEX', { limit: 'body size', actual: 'more', max: config.limits.maxBodyBytes })] });
+    const { status, length } = error as { status?: number; length?: number };
+    if (status === 413) {
+      const actual = typeof length === 'number' ? length : 'more';
+      return void res.status(413).json({ errors: [meridianErrorBody('QUERY_TOO_COMPLEX', { limit: 'body size', actual, max: config.limits.maxBodyBytes })] });
+    }
+    if (status === 415) {
+      return void res.status(415).json({ errors: [meridianErrorBody('BAD_USER_INPUT', { what: 'The request body must be JSON in UTF-8 without content encoding' })] });
+    }
     if (status === 400) return void res.status(400).json({ errors: [meridianErrorBody('BAD_USER_INPUT', { what: 'The request body is not valid JSON' })] });
     const errorId = randomUUID();
     logger.error({ errorId, err: error instanceof Error ? error.message : String(error) }, 'http error');

@@ -2,7 +2,8 @@
  * Refuses queries that are too deep, too aliased or too costly before any
  * resolver runs. Cost is the number of rows a query may fetch: every field
  * counts 1, and a field with `first` multiplies what is under it by `first`
- * (its default when not given), so nested pages cost what they could return.
+ * (its default when not given or null), so nested pages cost what they could return.
+ * Variables are measured as execution will see them: coerced, defaults filled.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import {
@@ -10,6 +11,7 @@ import {
   Kind,
   valueFromAST,
   getNamedType,
+  getVariableValues,
   isObjectType,
   isInterfaceType,
   type FragmentDefinitionNode,
@@ -76,7 +78,7 @@ function fieldOf(type: GraphQLNamedType, name: string): GraphQLField<unknown, un
   return isObjectType(type) || isInterfaceType(type) ? type.getFields()[name] : undefined;
 }
 
-/** The `first` a field will use: the argument, else its default, else 1. */
+/** The `first` a field will use: the argument, else (absent or null, as resolvers read it) its default, else 1. */
 function pageSize(
   field: GraphQLField<unknown, unknown>,
   args: readonly import('graphql').ArgumentNode[],
@@ -85,7 +87,8 @@ function pageSize(
   const definition = field.args.find((arg) => arg.name === 'first');
   if (!definition) return 1;
   const node = args.find((arg) => arg.name.value === 'first');
-  const value = node ? valueFromAST(node.value, definition.type, variables as Record<string, unknown>) : definition.defaultValue;
+  const given: unknown = node ? valueFromAST(node.value, definition.type, variables as Record<string, unknown>) : undefined;
+  const value = given ?? definition.defaultValue;
   return typeof value === 'number' && value > 0 ? value : 1;
 }
 
@@ -101,7 +104,11 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
           }
           const root = operation.operation === 'mutation' ? schema.getMutationType() : schema.getQueryType();
           if (!root) return;
-          const measure = measureSelection(schema, root, operation.selectionSet, fragments, request.variables ?? {});
+          // Raw variables would miss an operation's variable defaults ($n: Int = 500) and so under-count pages.
+          const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+          // Variables that do not coerce are refused by execution before any resolver runs.
+          if (!variables.coerced) return;
+          const measure = measureSelection(schema, root, operation.selectionSet, fragments, variables.coerced);
           const exceeded =
             measure.depth > limits.maxDepth
               ? { limit: 'depth', actual: measure.depth, max: limits.maxDepth }

@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import type { OperatorDepartment } from '../../common/config.js';
-import { recordAdminAction, systemActor } from '../../db/index.js';
+import { meridianError } from '../../common/errors.js';
+import { notifyChange, recordAdminAction, systemActor } from '../../db/index.js';
 import { registerDepartment } from '../../catalog/index.js';
 import { hashApiKey, issueApiKey } from '../auth/apiKeys.js';
 
@@ -15,7 +16,12 @@ const ENV_KEY_PREFIX = 'env-admin-';
 export async function ensureAdminKey(knex: Knex, key: string, operator: OperatorDepartment, now: Date): Promise<string> {
   const hash = hashApiKey(key);
   const keyId = ENV_KEY_PREFIX + hash.slice(0, 16);
-  const existing = await knex('api_keys').where({ id: keyId }).whereNull('revoked_at').first('id');
+  const existing = (await knex('api_keys').where({ id: keyId }).first('id', 'revoked_at')) as { revoked_at: Date | null } | undefined;
+  if (existing?.revoked_at) {
+    throw meridianError('CONFIG_INVALID', {
+      problems: `MERIDIAN_ADMIN_KEY names a key that was revoked at ${existing.revoked_at.toISOString()}; set a new key`,
+    });
+  }
   const stale = await knex('api_keys').where('id', 'like', `${ENV_KEY_PREFIX}%`).whereNot({ id: keyId }).whereNull('revoked_at').select('id');
   if (stale.length > 0) {
     await knex.transaction(async (trx) => {
@@ -23,6 +29,7 @@ export async function ensureAdminKey(knex: Knex, key: string, operator: Operator
         await trx('api_keys').where({ id }).update({ revoked_at: now });
         await recordAdminAction(trx, systemActor, 'revokeApiKey', id, { reason: 'MERIDIAN_ADMIN_KEY changed' });
       }
+      await notifyChange(trx, 'keys');
     });
   }
   if (existing) return keyId;

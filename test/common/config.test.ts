@@ -43,6 +43,11 @@ describe('Config: environment and file', () => {
     assert.equal(config.demo, false);
   });
 
+  it('checks the operator department code, check character included', () => {
+    assert.match(configError(() => loadConfig({ MERIDIAN_OPERATOR_CODE: '11000000MB00000015' })), /operator\.code \(MERIDIAN_OPERATOR_CODE\) must match format "credit-code"/);
+    assert.equal(loadConfig({ MERIDIAN_OPERATOR_CODE: '11330100MB0000000N' }).operator.code, '11330100MB0000000N');
+  });
+
   it('is frozen all the way down', () => {
     const config = loadConfig({});
     assert.ok(Object.isFrozen(config));

@@ -109,7 +109,7 @@ describeEachDatabase('Gateway contract: the schema a client introspects', (get) 
 
   it('offers a data field for every published INTERFACE resource and for nothing else', () => {
     const file = buildDemoCatalog();
-    const published = resources.filter((r) => r.status === 'PUBLISHED' && r.shareMethod === 'INTERFACE').map((r) => r.apiName);
+    const published = file.resources.filter((r) => r.status === 'PUBLISHED' && r.shareMethod === 'INTERFACE').map((r) => r.apiName);
     const fileResource = file.resources.find((r) => r.shareMethod === 'FILE' && r.status === 'PUBLISHED');
     const draft = file.resources.find((r) => r.status === 'DRAFT' && r.shareMethod === 'INTERFACE');
     assert.ok(fileResource && draft, 'the demo has a published FILE resource and an INTERFACE draft');

@@ -3,7 +3,6 @@
  * registration and lifecycle. Reads come from the in-memory snapshot; writes go
  * through catalog/ and refresh this instance's snapshot before they answer.
  */
-import { meridianError } from '../../../common/errors.js';
 import {
   classificationPath,
   deprecateResource,
@@ -30,6 +29,12 @@ export function departmentOf(catalog: CatalogSnapshot, code: string): Department
 /** Whether the principal may see a resource version of this status. */
 function canSee(ctx: RequestContext, resource: ResourceDefinition): boolean {
   return resource.status !== 'DRAFT' || administers(ctx.principal, resource.provider);
+}
+
+/** The version of `code` the caller may see: the admin view for those who administer it, else the consumer view. */
+function visibleVersion(ctx: RequestContext, code: string): ResourceDefinition | undefined {
+  const adminView = ctx.catalog.resources.get(code);
+  return adminView && canSee(ctx, adminView) ? adminView : ctx.catalog.visible.get(code);
 }
 
 async function afterCatalogChange(ctx: RequestContext): Promise<void> {
@@ -123,8 +128,9 @@ export const catalogResolvers = {
       path: classificationPath(resource.classification),
     }),
     provider: (resource: ResourceDefinition, _: unknown, ctx: RequestContext) => departmentOf(ctx.catalog, resource.provider),
+    // Whether a related draft shows depends on who administers the draft, not the resource that lists it.
     relatedResources: (resource: ResourceDefinition, _: unknown, ctx: RequestContext) =>
-      resource.relatedResources.map((code) => ctx.catalog.visible.get(code) ?? (administers(ctx.principal, resource.provider) ? ctx.catalog.resources.get(code) : undefined)).filter(Boolean),
+      resource.relatedResources.map((code) => visibleVersion(ctx, code)).filter(Boolean),
     connector(resource: ResourceDefinition, _: unknown, ctx: RequestContext) {
       if (!administers(ctx.principal, resource.provider)) return null;
       return ctx.catalog.connectors.get(resource.source.connector) ?? null;
@@ -137,9 +143,9 @@ export const catalogResolvers = {
   ResourceItem: {
     references(item: ResourceItem, _: unknown, ctx: RequestContext) {
       if (!item.references) return null;
-      const related = ctx.catalog.visible.get(item.references.resource) ?? ctx.catalog.resources.get(item.references.resource);
-      if (!related) throw meridianError('NOT_FOUND', { what: 'Resource', id: item.references.resource });
-      return { resource: related, item: item.references.item, field: item.references.as };
+      // A reference to a resource the caller may not see (a draft) is left out rather than revealing it.
+      const related = visibleVersion(ctx, item.references.resource);
+      return related ? { resource: related, item: item.references.item, field: item.references.as } : null;
     },
   },
 };

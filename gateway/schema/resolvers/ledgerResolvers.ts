@@ -38,10 +38,17 @@ function encodeCursor(record: ChainedRecord): string {
   return Buffer.from(JSON.stringify([record.at, record.writerId, record.seq])).toString('base64url');
 }
 
+function isIsoInstant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const time = Date.parse(value);
+  return !Number.isNaN(time) && new Date(time).toISOString() === value;
+}
+
 function decodeCursor(cursor: string): [string, string, number] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' && Number.isSafeInteger(value[2])) {
+    // The instant must be exactly as encodeCursor wrote it: anything else would reach the database as a bad timestamp.
+    if (Array.isArray(value) && isIsoInstant(value[0]) && typeof value[1] === 'string' && Number.isSafeInteger(value[2])) {
       return value as [string, string, number];
     }
   } catch {
