@@ -18,19 +18,29 @@ import { hashApiKey, issueApiKey } from '../gateway/auth/apiKeys.js';
 import { openConfiguredDatabase, startGateway } from '../gateway/createGateway.js';
 import { readDemoKeys, demoKeysPath, type DemoKey } from '../gateway/startup/loadDemo.js';
 
+/** Time allowed, beyond the drain's grace period, to flush the ledger and close the database on shutdown. */
+const SHUTDOWN_MARGIN_MS = 10_000;
+
 function config(): MeridianConfig {
   return loadConfig(process.env);
 }
 
-/** Opens the configured database, migrates it, runs `work`, and closes it. */
-async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+/** Opens the configured database, runs `work`, and closes it. */
+async function withOpenDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
   const db = await openConfiguredDatabase(config());
   try {
-    await migrateLatest(db.knex);
     return await work(db);
   } finally {
     await db.close();
   }
+}
+
+/** Opens the configured database, migrates it, runs `work`, and closes it. */
+function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
+  return withOpenDatabase(async (db) => {
+    await migrateLatest(db.knex);
+    return work(db);
+  });
 }
 
 function printBanner(url: string, cfg: MeridianConfig, keys: readonly DemoKey[]): void {
@@ -58,8 +68,16 @@ async function serve(): Promise<void> {
       ? gateway.demoKeys
       : (readDemoKeys(cfg.dataDir) ?? []).filter((key) => gateway.services.state.keys.has(hashApiKey(key.key)));
   printBanner(gateway.url, cfg, keys);
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'stopping');
+    // The drain is bounded by the grace period; this bounds the rest (ledger flush, database close).
+    setTimeout(() => {
+      logger.error({ afterMs: cfg.shutdownGraceMs + SHUTDOWN_MARGIN_MS }, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, cfg.shutdownGraceMs + SHUTDOWN_MARGIN_MS).unref();
     gateway.close().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -68,8 +86,11 @@ async function serve(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  // `on`, not `once`: a repeated signal must not kill the process before the ledger
+  // is flushed and the database closed. Under `npm start`, Ctrl-C reaches the
+  // gateway twice (from the terminal and forwarded by npm).
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }
 
 function reportFailure(error: unknown): never {
@@ -95,7 +116,8 @@ program
   .command('migrate')
   .description('apply pending database migrations')
   .action(() =>
-    withDatabase(async (db) => {
+    // Not withDatabase: it would migrate first, and this command could never report what it applied.
+    withOpenDatabase(async (db) => {
       const applied = await migrateLatest(db.knex);
       process.stdout.write(applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
     }).catch(reportFailure),

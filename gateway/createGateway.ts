@@ -125,6 +125,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     persistedQueries: false,
+    // The CLI owns signals: it drains through close(), which also flushes the ledger and closes the database.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
     formatError: createFormatError(logger),
     logger: apolloLogger(logger),

@@ -246,7 +246,8 @@ describeEachDatabase('Gateway auth: MERIDIAN_ADMIN_KEY', (get) => {
 
 describeEachDatabase('Gateway start: MERIDIAN_ADMIN_KEY on an empty database', (get) => {
   it('still loads the demo next to the admin key', async () => {
-    const { gateway } = await startDemoGateway(get(), { adminKey: 'an-admin-key-for-a-fresh-demo-0123456789' });
+    const demo = await startDemoGateway(get(), { adminKey: 'an-admin-key-for-a-fresh-demo-0123456789' });
+    const { gateway } = demo;
     try {
       assert.equal(gateway.demoKeys.length, 5);
       const resources = await graphql<{ catalog: { totalCount: number } }>(
@@ -256,7 +257,7 @@ describeEachDatabase('Gateway start: MERIDIAN_ADMIN_KEY on an empty database', (
       );
       assert.ok(resources.data!.catalog.totalCount >= 10, 'the demo resources are there');
     } finally {
-      await gateway.close();
+      await demo.close();
     }
   });
 });

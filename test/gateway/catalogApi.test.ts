@@ -180,7 +180,7 @@ describeEachDatabase('Catalog API: registering, publishing and deprecating over 
     await createLibrarySource(knex);
   });
   after(async () => {
-    await demoGateway.gateway.close();
+    await demoGateway.close();
   });
 
   it('registers a department, a connector and a resource, and a consumer queries it as soon as it is published', async () => {
@@ -487,7 +487,7 @@ describeEachDatabase('Catalog API: search, drafts and bindings', (get) => {
     consumer = demoGateway.keys.CONSUMER!;
   });
   after(async () => {
-    await demoGateway.gateway.close();
+    await demoGateway.close();
   });
 
   it('finds resources by text in names, summaries, item labels and provider names', async () => {

@@ -13,7 +13,7 @@ describeEachDatabase('Gateway: concurrent exchanges', (get) => {
     knex = get().db.knex;
   });
   after(async () => {
-    await demoGateway.gateway.close();
+    await demoGateway.close();
   });
 
   it('logs 200 concurrent data queries as exactly 200 records on one unbroken chain', async () => {

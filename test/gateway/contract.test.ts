@@ -99,7 +99,7 @@ describeEachDatabase('Gateway contract: the schema a client introspects', (get) 
     resources = listed.data!.catalog.nodes;
   });
   after(async () => {
-    await demo.gateway.close();
+    await demo.close();
   });
 
   it('has no breaking change against the contract', () => {

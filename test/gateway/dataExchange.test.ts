@@ -51,7 +51,7 @@ describeEachDatabase('Gateway: one exchange, decided, fetched, masked and logged
     healthKey = await demoGateway.issueKey(HWC, ['CONSUMER'], '卫健委 test app');
   });
   after(async () => {
-    await demoGateway.gateway.close();
+    await demoGateway.close();
   });
 
   it('serves an unconditional resource with the source rows and writes exactly one OK record', async () => {

@@ -92,7 +92,7 @@ describeEachDatabase('Gateway health: live and ready', (get) => {
     base = demoGateway.url.replace(/\/graphql$/, '');
   });
   after(async () => {
-    await demoGateway.gateway.close();
+    await demoGateway.close();
   });
 
   it('answers /health/live with 200', async () => {
@@ -141,7 +141,7 @@ describeEachDatabase('Gateway health: stopping', (get) => {
   before(async () => {
     const loaded = await startDemoGateway(get());
     consumer = loaded.keys.CONSUMER!;
-    await loaded.gateway.close();
+    await loaded.close();
   });
 
   it('finishes a request in flight when close() begins, refuses new requests and reports not ready', async () => {

@@ -31,7 +31,7 @@ const ENTERPRISES_QUERY = '{ data { enterprises(first: 1) { nodes { creditCode }
   });
   after(async () => {
     await b?.close();
-    await a?.gateway.close();
+    await a?.close();
     await testDb?.drop();
   });
 

@@ -72,7 +72,7 @@ describeEachDatabase('Gateway limits: depth, aliases, cost and body size', (get)
     maxAliases = demo.gateway.services.config.limits.maxAliases;
   });
   after(async () => {
-    await demo.gateway.close();
+    await demo.close();
   });
 
   it('serves a query just inside every limit', async () => {

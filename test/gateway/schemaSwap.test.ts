@@ -32,7 +32,7 @@ describeEachDatabase('Gateway: the live schema follows the catalog', (get) => {
     demoGateway = await startDemoGateway(get());
   });
   after(async () => {
-    await demoGateway.gateway.close();
+    await demoGateway.close();
   });
 
   it('publishes and deprecates resources during a stream of queries without failing one request', async () => {

@@ -2,7 +2,7 @@
  * A real gateway on 127.0.0.1 (random port) over a test database, and a small
  * GraphQL client that speaks to it over HTTP as a department application would.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, type MeridianConfig } from '../../common/config.js';
@@ -62,6 +62,8 @@ export interface DemoGateway {
   readonly keys: Readonly<Record<string, string>>;
   /** Issues a key for `department` with `roles` (as a catalog admin would). */
   issueKey(department: string, roles: string[], label?: string): Promise<string>;
+  /** Closes the gateway and removes its temporary data folder. */
+  close(): Promise<void>;
 }
 
 /** Starts a gateway on the test database with the demo loaded (keys file in a temporary folder). */
@@ -78,6 +80,10 @@ export async function startDemoGateway(testDb: TestDatabase, overrides: Record<s
       const issued = await issueApiKey(gateway.services.knex, { department, roles, label }, cliActor, { now: new Date() });
       await gateway.services.state.refresh('keys');
       return issued.key;
+    },
+    async close() {
+      await gateway.close();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
