@@ -8,7 +8,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { meridianError } from './errors.js';
 import { toProblems } from './validation.js';
-import { addIdentifierFormats } from './identifiers.js';
+import { addIdentifierFormats, isCalendarDate } from './identifiers.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -48,6 +48,16 @@ export interface OperatorDepartment {
   readonly level: 'NATIONAL' | 'PROVINCIAL' | 'MUNICIPAL' | 'COUNTY';
 }
 
+/** The deadline of access applications (政务信息资源共享申请的答复期限). */
+export interface ApplicationSettings {
+  /** Working days a provider has to answer, after the submission day. */
+  readonly answerWithinWorkingDays: number;
+  /** Public holidays ('YYYY-MM-DD') in the configured time zone. */
+  readonly holidays: readonly string[];
+  /** Weekend days that are working days (调休上班日). */
+  readonly makeUpWorkdays: readonly string[];
+}
+
 export interface MeridianConfig {
   readonly port: number;
   readonly host: string;
@@ -69,6 +79,7 @@ export interface MeridianConfig {
   readonly limits: QueryLimits;
   readonly ledger: LedgerSettings;
   readonly connectors: ConnectorSettings;
+  readonly applications: ApplicationSettings;
   /** How long a stopping gateway waits for requests in flight, in ms. */
   readonly shutdownGraceMs: number;
   /** Full reload of cached catalog, keys and grants, besides change notifications, in ms. */
@@ -130,6 +141,16 @@ const configSchema = {
         maxConnections: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
       },
     },
+    applications: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        answerWithinWorkingDays: { type: 'integer', minimum: 1, maximum: 365, default: 10 },
+        holidays: { type: 'array', items: { type: 'string', format: 'date' }, default: [] },
+        makeUpWorkdays: { type: 'array', items: { type: 'string', format: 'date' }, default: [] },
+      },
+    },
     shutdownGraceMs: { type: 'integer', minimum: 0, default: 10000 },
     cacheRefreshMs: { type: 'integer', minimum: 1000, default: 60000 },
   },
@@ -151,13 +172,20 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   MERIDIAN_MASK_SECRET: 'maskSecret',
   MERIDIAN_MAX_PAGE_SIZE: 'limits.maxPageSize',
   MERIDIAN_STATEMENT_TIMEOUT_MS: 'connectors.statementTimeoutMs',
+  MERIDIAN_ANSWER_WORKING_DAYS: 'applications.answerWithinWorkingDays',
+  MERIDIAN_HOLIDAYS: 'applications.holidays',
+  MERIDIAN_MAKEUP_WORKDAYS: 'applications.makeUpWorkdays',
 };
+
+/** Settings given in the environment as comma-separated lists. */
+const LIST_SETTINGS = new Set(['applications.holidays', 'applications.makeUpWorkdays']);
 
 /** The environment variable names the gateway reads, for docs and `--help`. */
 export const configEnvironmentVariables = Object.freeze([...Object.keys(ENVIRONMENT), 'MERIDIAN_CONFIG']);
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: true, allowUnionTypes: true });
 addIdentifierFormats(ajv);
+ajv.addFormat('date', { type: 'string', validate: isCalendarDate });
 const validateConfig = ajv.compile(configSchema);
 
 /**
@@ -171,7 +199,8 @@ export function loadConfig(
   const merged: Record<string, unknown> = env.MERIDIAN_CONFIG ? readConfigFile(env.MERIDIAN_CONFIG) : {};
   for (const [name, path] of Object.entries(ENVIRONMENT)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(merged, path, value);
+    if (value === undefined || value === '') continue;
+    setPath(merged, path, LIST_SETTINGS.has(path) ? value.split(',').map((part) => part.trim()).filter(Boolean) : value);
   }
   for (const [path, value] of Object.entries(overrides)) setPath(merged, path, value);
   if (!validateConfig(merged)) {

@@ -4,3 +4,4 @@ export * from './validation.js';
 export * from './config.js';
 export * from './clock.js';
 export * from './logger.js';
+export * from './workingDays.js';

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import * as core from './migrations/001_core.js';
+import * as applicationsAndQuotas from './migrations/002_applications_and_quotas.js';
 
 interface Migration {
   readonly name: string;
@@ -11,7 +12,7 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: readonly Migration[] = [core];
+const migrations: readonly Migration[] = [core, applicationsAndQuotas];
 
 const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => [...migrations],

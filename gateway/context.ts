@@ -14,6 +14,8 @@ import type { GatewayState } from './state/GatewayState.js';
 import type { ConnectorPool } from './state/connectorPool.js';
 import type { GrantIndex } from './grants/grantStore.js';
 import type { CursorCodec } from './exchange/cursorCodec.js';
+import type { RequestLoaders } from './loaders.js';
+import type { WorkingCalendar } from '../common/workingDays.js';
 
 /** Gateway-wide services, created once at start. */
 export interface GatewayServices {
@@ -26,6 +28,8 @@ export interface GatewayServices {
   readonly cursors: CursorCodec;
   /** Secret of HASH masks. */
   readonly maskSecret: string;
+  /** Working days of application deadlines. */
+  readonly calendar: WorkingCalendar;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -49,5 +53,6 @@ export interface RequestContext {
   readonly services: GatewayServices;
   /** Exchanges made so far, in completion order. */
   readonly exchanges: ExchangeSummary[];
+  readonly loaders: RequestLoaders;
   readonly logger: Logger;
 }

@@ -25,6 +25,8 @@ import { authenticate } from './auth/apiKeys.js';
 import type { GatewayServices, RequestContext } from './context.js';
 import { createCursorCodec, generateCursorKey } from './exchange/cursorCodec.js';
 import { createFormatError } from './formatError.js';
+import { createRequestLoaders } from './loaders.js';
+import { createWorkingCalendar } from '../common/workingDays.js';
 import { healthRouter } from './health.js';
 import { exchangesExtensionPlugin } from './plugins/exchangesExtensionPlugin.js';
 import { queryLimitsPlugin } from './plugins/queryLimitsPlugin.js';
@@ -65,6 +67,12 @@ export function openConfiguredDatabase(config: MeridianConfig): Promise<Database
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
+  // Built first: a bad holiday list stops the start before anything is opened.
+  const calendar = createWorkingCalendar({
+    timeZone: config.timeZone,
+    holidays: config.applications.holidays,
+    workdays: config.applications.makeUpWorkdays,
+  });
   const db = options.database ?? (await openConfiguredDatabase(config));
   const { knex } = db;
   await migrateLatest(knex);
@@ -104,6 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ledger,
     cursors,
     maskSecret,
+    calendar,
     clock,
     logger,
   };
@@ -175,6 +184,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           grants: state.grants,
           services,
           exchanges: [],
+          loaders: createRequestLoaders(knex),
           logger: logger.child({ requestId }),
         };
       },

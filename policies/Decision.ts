@@ -43,6 +43,21 @@ export interface ItemUse {
   readonly ordered: readonly string[];
 }
 
+/**
+ * How much of a grant's quotas was used before this exchange, as the shared
+ * counters said when the exchange asked to be admitted, and when each window
+ * ends. decide() reads no counter itself: the usage is an input.
+ */
+export interface QuotaUsage {
+  readonly grantId: string;
+  readonly callsThisMinute: number;
+  readonly rowsToday: number;
+  /** When the calls window resets (the next minute). */
+  readonly minuteEndsAt: Date;
+  /** When the rows window resets (the next local midnight). */
+  readonly dayEndsAt: Date;
+}
+
 export interface DecisionInput {
   /** Chosen by the caller, so that decide() stays pure. */
   readonly decisionId: string;
@@ -52,6 +67,8 @@ export interface DecisionInput {
   /** The consumer department's grants for this resource (any state; decide() checks validity). */
   readonly grants: readonly Grant[];
   readonly now: Date;
+  /** Usage of the chosen grant's quotas; absent when not yet known (no quota is then checked). */
+  readonly quotaUsage?: QuotaUsage | null;
 }
 
 /** What the gateway must do when it serves an allowed exchange. */
@@ -82,4 +99,6 @@ export type Decision =
       readonly action: string | null;
       /** Message parameters for the error catalog (resource, items, basis, ...). */
       readonly params: Readonly<Record<string, unknown>>;
+      /** Facts for the client beyond the message, e.g. retryAfter of QUOTA_EXCEEDED. */
+      readonly extensions?: Readonly<Record<string, unknown>>;
     };

@@ -5,7 +5,7 @@
  */
 import type { ErrorCode } from '../common/errors.js';
 import type { MaskRule, ResourceDefinition, ResourceItem, Role } from '../catalog/model.js';
-import type { Decision, DecisionInput, Grant, Obligations } from './Decision.js';
+import type { Decision, DecisionInput, Grant, Obligations, QuotaUsage } from './Decision.js';
 import { chooseGrant, grantsOf, isActiveGrant, isExpiredGrant, latestEnded } from './grants.js';
 
 /** Roles that may read the data plane. */
@@ -23,7 +23,8 @@ export function decide(input: DecisionInput): Decision {
     reason: string,
     action: string | null,
     params: Readonly<Record<string, unknown>>,
-  ): Decision => ({ effect: 'deny', decisionId, code: errorCode, reason, action, params });
+    extensions?: Readonly<Record<string, unknown>>,
+  ): Decision => ({ effect: 'deny', decisionId, code: errorCode, reason, action, params, ...(extensions ? { extensions } : {}) });
 
   if (!principal.roles.some((role) => DATA_ROLES.includes(role))) {
     return deny(
@@ -97,10 +98,12 @@ export function decide(input: DecisionInput): Decision {
     }
     const pending = own.filter((grant) => grant.revokedAt === null && grant.validFrom.getTime() > now.getTime());
     const starts = pending.length > 0 ? earliestStart(pending) : null;
+    const revoked = own.find((grant) => grant.revokedAt !== null);
     return deny(
       'APPLICATION_REQUIRED',
       `Resource ${code} is shared on condition (${resource.shareCondition ?? 'not stated'}) and department ${department} holds no grant in force for it` +
-        (starts ? `; grant ${starts.id} takes effect at ${starts.validFrom.toISOString()}` : ''),
+        (starts ? `; grant ${starts.id} takes effect at ${starts.validFrom.toISOString()}` : '') +
+        (revoked ? `; grant ${revoked.id} was revoked at ${revoked.revokedAt!.toISOString()}` : ''),
       starts
         ? `Wait until ${starts.validFrom.toISOString()}, when grant ${starts.id} takes effect, or ${lowerFirst(applyAction(code, names, 'Apply'))}`
         : applyAction(code, names, 'Apply'),
@@ -124,6 +127,17 @@ export function decide(input: DecisionInput): Decision {
       );
     }
     grant = choice.grant;
+  }
+
+  const exhausted = grant && input.quotaUsage?.grantId === grant.id ? exhaustedQuota(grant, input.quotaUsage) : null;
+  if (grant && exhausted) {
+    return deny(
+      'QUOTA_EXCEEDED',
+      `Grant ${grant.id} of department ${department} allows ${exhausted.quota} for ${code}, and that is used up until ${exhausted.retryAfter.toISOString()}`,
+      `Retry after ${exhausted.retryAfter.toISOString()}, or ask the provider department for a larger quota.`,
+      { quota: exhausted.quota, grantId: grant.id },
+      { retryAfter: exhausted.retryAfter.toISOString() },
+    );
   }
 
   const masks = masksFor(items, grant);
@@ -152,6 +166,17 @@ export function decide(input: DecisionInput): Decision {
     quota: grant ? { maxRowsPerDay: grant.maxRowsPerDay, maxCallsPerMinute: grant.maxCallsPerMinute } : null,
   };
   return { effect: 'allow', decisionId, reason: allowReason(resource, department, grant, needed), obligations };
+}
+
+/** The first of the grant's quotas the usage has reached, with when it resets; null when there is room. */
+function exhaustedQuota(grant: Grant, usage: QuotaUsage): { quota: string; retryAfter: Date } | null {
+  if (grant.maxCallsPerMinute !== null && usage.callsThisMinute >= grant.maxCallsPerMinute) {
+    return { quota: `${grant.maxCallsPerMinute} calls per minute`, retryAfter: usage.minuteEndsAt };
+  }
+  if (grant.maxRowsPerDay !== null && usage.rowsToday >= grant.maxRowsPerDay) {
+    return { quota: `${grant.maxRowsPerDay} rows per day`, retryAfter: usage.dayEndsAt };
+  }
+  return null;
 }
 
 /** The masks of the returned items that the grant (if any) does not release in clear. */

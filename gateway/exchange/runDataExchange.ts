@@ -6,10 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { badInput, isMeridianError, meridianError, type MeridianError } from '../../common/errors.js';
 import { keyItems, parseConditions, type Condition, type OrderTerm, type ResourceDefinition } from '../../catalog/index.js';
-import { decide, maskValue, type Decision, type ItemUse } from '../../policies/index.js';
+import { maskValue, type Decision, type ItemUse } from '../../policies/index.js';
 import type { ExchangeRecord, Outcome } from '../../ledger/index.js';
 import type { RequestContext } from '../context.js';
 import { grantKey } from '../grants/grantStore.js';
+import { releaseRows } from '../grants/quotaStore.js';
+import { decideExchange, type RowReservation } from './decideExchange.js';
 
 /** Arguments of a data field, as GraphQL parsed them. */
 export interface DataFieldArgs {
@@ -55,6 +57,28 @@ function conditionsOf(where: unknown, resource: ResourceDefinition, root: string
   return conditions;
 }
 
+/** The page a consumer asked for, checked: size, complete order and keyset position. */
+interface PagePlan {
+  readonly first: number;
+  readonly order: readonly OrderTerm[];
+  readonly orderSignature: string;
+  readonly after: readonly unknown[] | null;
+  readonly conditions: readonly Condition[];
+}
+
+function planPage(resource: ResourceDefinition, args: DataFieldArgs, ctx: RequestContext): PagePlan {
+  const { services } = ctx;
+  const first = args.first ?? 20;
+  const maxPageSize = services.config.limits.maxPageSize;
+  if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
+    throw badInput(`first must be between 0 and ${maxPageSize}; ask for more pages with after`);
+  }
+  const order = completeOrder(resource, args);
+  const orderSignature = order.map((term) => `${term.item}:${term.direction}`).join(',');
+  const after = args.after ? services.cursors.decode(args.after, resource.code, orderSignature) : null;
+  return { first, order, orderSignature, after, conditions: conditionsOf(args.where, resource, 'where') };
+}
+
 /** Runs one exchange of `resource` for the request's principal. */
 export async function runDataExchange(
   resource: ResourceDefinition,
@@ -66,19 +90,13 @@ export async function runDataExchange(
   const at = services.clock.now();
   const started = performance.now();
   const exchangeId = randomUUID();
+  const decisionId = randomUUID();
   const use = itemUse(args, selected);
   const consumerDepartment = principal.onBehalfOf ?? principal.department;
-
-  const decision = decide({
-    decisionId: randomUUID(),
-    principal,
-    resource,
-    use,
-    grants: ctx.grants.get(grantKey(consumerDepartment, resource.code)) ?? [],
-    now: at,
-  });
+  let decision: Decision | null = null;
 
   const record = async (outcome: Outcome, fields: Partial<ExchangeRecord>): Promise<void> => {
+    const allowed = decision?.effect === 'allow' ? decision.obligations : null;
     const full: ExchangeRecord = {
       exchangeId,
       requestId: ctx.requestId,
@@ -92,7 +110,7 @@ export async function runDataExchange(
       resourceCode: resource.code,
       resourceVersion: resource.version,
       operation: 'query',
-      items: decision.effect === 'allow' ? decision.obligations.items : requestedItems(use),
+      items: allowed ? allowed.items : requestedItems(use),
       returnedItems: [],
       maskedItems: [],
       rows: 0,
@@ -100,8 +118,8 @@ export async function runDataExchange(
       durationMs: Math.round((performance.now() - started) * 1000) / 1000,
       outcome,
       errorCode: null,
-      decisionId: decision.decisionId,
-      grantId: decision.effect === 'allow' ? decision.obligations.grantId : null,
+      decisionId,
+      grantId: allowed ? allowed.grantId : null,
       ...fields,
     };
     // Throws LEDGER_UNAVAILABLE when the record cannot be written: then nothing is returned.
@@ -109,23 +127,47 @@ export async function runDataExchange(
     ctx.exchanges.push({ resource: resource.code, exchangeId, outcome, rows: full.rows });
   };
 
-  if (decision.effect === 'deny') {
-    await record('DENIED', { errorCode: decision.code });
-    throw denialError(decision, exchangeId);
-  }
-
+  let reservation: RowReservation | null = null;
   try {
-    const result = await fetchAndMask(resource, args, selected, decision, ctx);
+    const plan = planPage(resource, args, ctx);
+    const decided = await decideExchange(services.knex, {
+      decisionId,
+      principal,
+      resource,
+      use,
+      grants: ctx.grants.get(grantKey(consumerDepartment, resource.code)) ?? [],
+      now: at,
+      wantRows: plan.first,
+      timeZone: services.config.timeZone,
+    });
+    decision = decided.decision;
+    reservation = decided.reservation;
+    if (decision.effect === 'deny') {
+      const denied = decision;
+      await record('DENIED', { errorCode: denied.code });
+      throw denialError(denied, exchangeId);
+    }
+    const result = await fetchAndMask(resource, plan, decided.rowLimit, selected, decision, ctx);
+    if (reservation) await releaseRows(services.knex, reservation.grantId, reservation.windows, reservation.rows - result.nodes.length);
+    reservation = null;
     const bytes = Buffer.byteLength(JSON.stringify(result.nodes), 'utf8');
+    const masks = decision.obligations.masks;
     await record('OK', {
       returnedItems: selected,
-      maskedItems: selected.filter((item) => decision.obligations.masks[item] !== undefined),
+      maskedItems: selected.filter((item) => masks[item] !== undefined),
       rows: result.nodes.length,
       bytes,
     });
     return result;
   } catch (error) {
-    if (isMeridianError(error) && error.code === 'LEDGER_UNAVAILABLE') throw error;
+    // Reserved rows that were not delivered go back to the day's quota.
+    if (reservation) {
+      const unused = reservation;
+      await releaseRows(services.knex, unused.grantId, unused.windows, unused.rows).catch((releaseError: unknown) =>
+        ctx.logger.warn({ grantId: unused.grantId, err: String(releaseError) }, 'reserved quota rows not released'),
+      );
+    }
+    if (isMeridianError(error) && (error.code === 'LEDGER_UNAVAILABLE' || error.extensions.exchangeId === exchangeId)) throw error;
     const failure = toClientError(error, ctx, exchangeId);
     await record('ERROR', { errorCode: failure.code });
     throw failure;
@@ -134,21 +176,13 @@ export async function runDataExchange(
 
 async function fetchAndMask(
   resource: ResourceDefinition,
-  args: DataFieldArgs,
+  plan: PagePlan,
+  rowLimit: number,
   selected: readonly string[],
   decision: Extract<Decision, { effect: 'allow' }>,
   ctx: RequestContext,
 ): Promise<DataConnection> {
   const { services } = ctx;
-  const first = args.first ?? 20;
-  const maxPageSize = services.config.limits.maxPageSize;
-  if (!Number.isInteger(first) || first < 0 || first > maxPageSize) {
-    throw badInput(`first must be between 0 and ${maxPageSize}; ask for more pages with after`);
-  }
-  const order = completeOrder(resource, args);
-  const orderSignature = order.map((term) => `${term.item}:${term.direction}`).join(',');
-  const after = args.after ? services.cursors.decode(args.after, resource.code, orderSignature) : null;
-
   let scope: Condition[];
   try {
     scope = conditionsOf(decision.obligations.rowScope, resource, 'rowScope');
@@ -156,12 +190,12 @@ async function fetchAndMask(
     // A grant's row scope that no longer fits the resource must never widen into "all rows".
     throw new Error(`row scope of grant ${decision.obligations.grantId} no longer fits resource ${resource.code}`);
   }
-  const conditions = [...conditionsOf(args.where, resource, 'where'), ...scope];
-
   const connector = services.connectors.get(resource.source.connector);
   if (!connector) throw meridianError('CONNECTOR_UNAVAILABLE', { resource: resource.code });
-  const columns = [...new Set([...decision.obligations.items, ...order.map((term) => term.item)])];
-  const [result] = await connector.fetch([{ resource, select: columns, conditions, order, first, after }]);
+  const columns = [...new Set([...decision.obligations.items, ...plan.order.map((term) => term.item)])];
+  const [result] = await connector.fetch([
+    { resource, select: columns, conditions: [...plan.conditions, ...scope], order: plan.order, first: rowLimit, after: plan.after },
+  ]);
   if (!result) throw meridianError('CONNECTOR_BAD_RESPONSE', { resource: resource.code, path: '(result)' });
 
   const types = new Map(resource.items.map((item) => [item.name, item.type]));
@@ -177,8 +211,9 @@ async function fetchAndMask(
   });
   const last = result.rows[result.rows.length - 1];
   const endCursor = last
-    ? services.cursors.encode({ resource: resource.code, order: orderSignature, values: order.map((term) => last[term.item] ?? null) })
+    ? services.cursors.encode({ resource: resource.code, order: plan.orderSignature, values: plan.order.map((term) => last[term.item] ?? null) })
     : null;
+  // A page cut short by the row quota says so through hasNextPage: the connector looked one row further.
   return { nodes, pageInfo: { hasNextPage: result.hasMore, endCursor } };
 }
 
@@ -193,6 +228,7 @@ function denialError(decision: Extract<Decision, { effect: 'deny' }>, exchangeId
     exchangeId,
     reason: decision.reason,
     ...(decision.action ? { action: decision.action } : {}),
+    ...decision.extensions,
   });
 }
 

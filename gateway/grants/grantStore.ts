@@ -68,6 +68,13 @@ export async function loadGrantIndex(knex: Knex): Promise<GrantIndex> {
   return index;
 }
 
+/** Grants by id, in the order asked (null where there is none), in one query. */
+export async function findGrants(knex: Knex, ids: readonly string[]): Promise<(Grant | null)[]> {
+  const rows = (await knex('grants').whereIn('id', ids).select('*')) as GrantRow[];
+  const byId = new Map(rows.map((row) => [row.id, rowToGrant(row)]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
 export interface GrantInput {
   readonly resourceCode: string;
   readonly consumerDepartment: string;

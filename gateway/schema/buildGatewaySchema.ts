@@ -17,7 +17,7 @@ import { catalogResolvers } from './resolvers/catalogResolvers.js';
 import { keyResolvers } from './resolvers/keyResolvers.js';
 import { ledgerResolvers } from './resolvers/ledgerResolvers.js';
 import { accessResolvers } from './resolvers/accessResolvers.js';
-import { grantResolvers } from './resolvers/grantResolvers.js';
+import { applicationResolvers } from './resolvers/applicationResolvers.js';
 import { reportResolvers } from './resolvers/reportResolvers.js';
 import type { GraphQLResolveInfo } from 'graphql';
 
@@ -65,7 +65,7 @@ export function buildGatewaySchema(catalog: CatalogSnapshot, logger: Logger): Gr
     keyResolvers,
     ledgerResolvers,
     accessResolvers,
-    grantResolvers,
+    applicationResolvers,
     reportResolvers,
   );
   return makeExecutableSchema({

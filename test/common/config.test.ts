@@ -48,6 +48,13 @@ describe('Config: environment and file', () => {
     assert.equal(loadConfig({ MERIDIAN_OPERATOR_CODE: '11330100MB0000000N' }).operator.code, '11330100MB0000000N');
   });
 
+  it('reads the application deadline calendar, lists comma-separated, and checks every date', () => {
+    const config = loadConfig({ MERIDIAN_HOLIDAYS: '2026-10-01, 2026-10-02', MERIDIAN_MAKEUP_WORKDAYS: '2026-09-27', MERIDIAN_ANSWER_WORKING_DAYS: '15' });
+    assert.deepEqual(config.applications, { answerWithinWorkingDays: 15, holidays: ['2026-10-01', '2026-10-02'], makeUpWorkdays: ['2026-09-27'] });
+    assert.equal(loadConfig({}).applications.answerWithinWorkingDays, 10);
+    assert.match(configError(() => loadConfig({ MERIDIAN_HOLIDAYS: '2026-02-30' })), /applications\.holidays\[0\] must match format "date"/);
+  });
+
   it('is frozen all the way down', () => {
     const config = loadConfig({});
     assert.ok(Object.isFrozen(config));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { meridianError, type ErrorCode } from '../../common/errors.js';
-import { decide, type DecisionInput, type Grant, type ItemUse, type Obligations, type Principal } from '../../policies/index.js';
+import { decide, type DecisionInput, type Grant, type ItemUse, type Obligations, type Principal, type QuotaUsage } from '../../policies/index.js';
 import { CIVIL_AFFAIRS, PUBLIC_SECURITY, TAX, grantOf, itemOf, principalOf, resourceOf } from './fixtures.js';
 
 const NOW = new Date('2024-06-01T00:00:00Z');
@@ -70,6 +70,7 @@ interface Case {
   readonly resource: DecisionInput['resource'];
   readonly use: ItemUse;
   readonly grants?: readonly Grant[];
+  readonly quotaUsage?: QuotaUsage;
   readonly expect:
     | { readonly effect: 'allow'; readonly reason: string; readonly obligations: Obligations }
     | {
@@ -79,7 +80,14 @@ interface Case {
         readonly params: Readonly<Record<string, unknown>>;
         /** A fragment of the action, or null when the consumer can do nothing. */
         readonly action: string | null;
+        readonly extensions?: Readonly<Record<string, unknown>>;
       };
+}
+
+const MINUTE_ENDS = new Date('2024-06-01T00:01:00Z');
+const DAY_ENDS = new Date('2024-06-01T16:00:00Z');
+function usageOf(grantId: string, callsThisMinute: number, rowsToday: number): QuotaUsage {
+  return { grantId, callsThisMinute, rowsToday, minuteEndsAt: MINUTE_ENDS, dayEndsAt: DAY_ENDS };
 }
 
 const noGrantObligations = (items: string[], masks: Obligations['masks'] = {}): Obligations => ({
@@ -456,6 +464,85 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'allows while a grant has calls and rows left',
+    resource: marriage,
+    use: use(['certNo']),
+    grants: [fullGrant],
+    quotaUsage: usageOf('g-full', 59, 9_999),
+    expect: {
+      effect: 'allow',
+      reason: 'g-full',
+      obligations: {
+        items: ['certNo'],
+        masks: {},
+        rowScope: { regionCode: { eq: '330106' } },
+        grantId: 'g-full',
+        quota: { maxRowsPerDay: 10_000, maxCallsPerMinute: 60 },
+      },
+    },
+  },
+  {
+    name: 'denies QUOTA_EXCEEDED once the calls of this minute are used, saying when to retry',
+    resource: marriage,
+    use: use(['certNo']),
+    grants: [fullGrant],
+    quotaUsage: usageOf('g-full', 60, 0),
+    expect: {
+      effect: 'deny',
+      code: 'QUOTA_EXCEEDED',
+      reason: '60 calls per minute',
+      params: { quota: '60 calls per minute', grantId: 'g-full' },
+      action: 'Retry after 2024-06-01T00:01:00.000Z',
+      extensions: { retryAfter: '2024-06-01T00:01:00.000Z' },
+    },
+  },
+  {
+    name: "denies QUOTA_EXCEEDED once today's rows are used, retrying at the next local midnight",
+    resource: marriage,
+    use: use(['certNo']),
+    grants: [fullGrant],
+    quotaUsage: usageOf('g-full', 0, 10_000),
+    expect: {
+      effect: 'deny',
+      code: 'QUOTA_EXCEEDED',
+      reason: '10000 rows per day',
+      params: { quota: '10000 rows per day', grantId: 'g-full' },
+      action: 'Retry after 2024-06-01T16:00:00.000Z',
+      extensions: { retryAfter: '2024-06-01T16:00:00.000Z' },
+    },
+  },
+  {
+    name: "ignores quota usage of a grant other than the one chosen",
+    resource: marriage,
+    use: use(['certNo']),
+    grants: [fullGrant],
+    quotaUsage: usageOf('g-other', 1_000, 1_000_000),
+    expect: {
+      effect: 'allow',
+      reason: 'g-full',
+      obligations: {
+        items: ['certNo'],
+        masks: {},
+        rowScope: { regionCode: { eq: '330106' } },
+        grantId: 'g-full',
+        quota: { maxRowsPerDay: 10_000, maxCallsPerMinute: 60 },
+      },
+    },
+  },
+  {
+    name: 'says which grant was revoked when no other grant is in force',
+    resource: marriage,
+    use: use(['certNo']),
+    grants: [marriageGrant({ id: 'g-gone', revokedAt: new Date('2024-05-20T08:00:00Z') })],
+    expect: {
+      effect: 'deny',
+      code: 'APPLICATION_REQUIRED',
+      reason: 'grant g-gone was revoked at 2024-05-20T08:00:00.000Z',
+      params: { resource: MARRIAGE },
+      action: 'applyForAccess',
+    },
+  },
+  {
     name: 'forbids a key holding neither CONSUMER nor GATEWAY',
     principal: principalOf({ roles: ['AUDITOR', 'CATALOG_ADMIN'] }),
     resource: population,
@@ -509,6 +596,7 @@ function inputOf(entry: Case, decisionId = 'd-1'): DecisionInput {
     use: entry.use,
     grants: entry.grants ?? [],
     now: NOW,
+    quotaUsage: entry.quotaUsage ?? null,
   };
 }
 
@@ -535,6 +623,7 @@ describe('Policies: decide', () => {
       assert.doesNotMatch(meridianError(decision.code, decision.params).message, /\{\w+\}/);
       if (expected.action === null) assert.equal(decision.action, null);
       else assert.ok(decision.action?.includes(expected.action), String(decision.action));
+      assert.deepEqual(decision.extensions, expected.extensions);
     });
   }
 
