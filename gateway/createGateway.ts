@@ -35,6 +35,7 @@ import { LiveSchema } from './schema/LiveSchema.js';
 import { ensureAdminKey } from './startup/ensureAdminKey.js';
 import { isEmptyDatabase, loadDemo, saveDemoKeys, type DemoKey } from './startup/loadDemo.js';
 import { ConnectorPool } from './state/connectorPool.js';
+import { pruneQuotaCounters } from './grants/quotaStore.js';
 import { GatewayState } from './state/GatewayState.js';
 
 export interface Gateway {
@@ -57,6 +58,10 @@ export interface GatewayOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Quota counters of ended windows are deleted this often, once older than an hour (days: two days more). */
+const QUOTA_PRUNE_EVERY_MS = 10 * 60_000;
+const QUOTA_COUNTER_KEEP_MS = 60 * 60_000;
 
 /** Opens the configured database: PostgreSQL by URL, else PGlite in the data folder. */
 export function openConfiguredDatabase(config: MeridianConfig): Promise<Database> {
@@ -102,6 +107,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
   await ledger.start();
+  const pruning = setInterval(() => {
+    pruneQuotaCounters(knex, new Date(clock.now().getTime() - QUOTA_COUNTER_KEEP_MS)).catch((error: unknown) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'quota counters not pruned'),
+    );
+  }, QUOTA_PRUNE_EVERY_MS);
+  pruning.unref();
 
   const services: GatewayServices = {
     config,
@@ -227,6 +238,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     close() {
       closing ??= (async () => {
         accepting = false;
+        clearInterval(pruning);
         // Drains HTTP: stops accepting connections and waits for requests in flight (they append to the ledger).
         await apollo.stop();
         await ledger.close();
