@@ -119,7 +119,8 @@ export async function runDataExchange(
       outcome,
       errorCode: null,
       decisionId,
-      grantId: allowed ? allowed.grantId : null,
+      // A denial tied to a grant (quota used up, grant ended, items outside it) names it too.
+      grantId: allowed ? allowed.grantId : deniedGrantId(decision),
       ...fields,
     };
     // Throws LEDGER_UNAVAILABLE when the record cannot be written: then nothing is returned.
@@ -215,6 +216,11 @@ async function fetchAndMask(
     : null;
   // A page cut short by the row quota says so through hasNextPage: the connector looked one row further.
   return { nodes, pageInfo: { hasNextPage: result.hasMore, endCursor } };
+}
+
+function deniedGrantId(decision: Decision | null): string | null {
+  const grantId = decision?.effect === 'deny' ? decision.params.grantId : null;
+  return typeof grantId === 'string' ? grantId : null;
 }
 
 function requestedItems(use: ItemUse): string[] {

@@ -66,10 +66,17 @@ export interface DemoGateway {
   close(): Promise<void>;
 }
 
-/** Starts a gateway on the test database with the demo loaded (keys file in a temporary folder). */
-export async function startDemoGateway(testDb: TestDatabase, overrides: Record<string, unknown> = {}): Promise<DemoGateway> {
+/**
+ * Starts a gateway on the test database with the demo loaded (keys file in a
+ * temporary folder); `clock`, when given, is the gateway's time, demo grants included.
+ */
+export async function startDemoGateway(
+  testDb: TestDatabase,
+  overrides: Record<string, unknown> = {},
+  clock?: Clock,
+): Promise<DemoGateway> {
   const dataDir = mkdtempSync(join(tmpdir(), 'meridian-demo-'));
-  const gateway = await startTestGateway(testDb, { demo: true, dataDir, ...overrides });
+  const gateway = await startTestGateway(testDb, { demo: true, dataDir, ...overrides }, clock);
   const keys: Record<string, string> = {};
   for (const key of gateway.demoKeys) keys[key.role] = key.key;
   return {
@@ -77,7 +84,7 @@ export async function startDemoGateway(testDb: TestDatabase, overrides: Record<s
     url: gateway.url,
     keys,
     async issueKey(department, roles, label = 'test application') {
-      const issued = await issueApiKey(gateway.services.knex, { department, roles, label }, cliActor, { now: new Date() });
+      const issued = await issueApiKey(gateway.services.knex, { department, roles, label }, cliActor, { now: gateway.services.clock.now() });
       await gateway.services.state.refresh('keys');
       return issued.key;
     },
