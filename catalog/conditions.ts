@@ -93,6 +93,29 @@ export function parseConditions(
   return { conditions, problems };
 }
 
+/**
+ * Parses a grant's row scope. Stricter than a consumer's `where`: a scope is
+ * a limit, so every item it names must carry at least one non-null operator
+ * (`{district: {}}` or `{district: {eq: null}}` would silently mean all rows).
+ * null or `{}` means no row scope.
+ */
+export function parseRowScope(
+  rowScope: unknown,
+  resource: ResourceDefinition,
+  root = 'rowScope',
+): { conditions: Condition[]; problems: Problem[] } {
+  const { conditions, problems } = parseConditions(rowScope, resource, root);
+  if (rowScope !== null && typeof rowScope === 'object' && !Array.isArray(rowScope)) {
+    for (const name of Object.keys(rowScope)) {
+      const path = joinPath(root, name);
+      if (!conditions.some((condition) => condition.item === name) && !problems.some((problem) => problem.path.startsWith(path))) {
+        problems.push({ path, message: 'must give at least one operator with a value: a row scope limits rows, it cannot be empty' });
+      }
+    }
+  }
+  return { conditions, problems };
+}
+
 function parseList(raw: unknown, item: ResourceItem, path: string, problems: Problem[]): unknown[] | undefined {
   if (!Array.isArray(raw)) {
     problems.push({ path, message: 'must be a list' });

@@ -4,7 +4,7 @@
  * Pure: the store in gateway/applications/ applies them inside transactions.
  */
 import type { Problem } from '../common/errors.js';
-import { parseConditions } from '../catalog/conditions.js';
+import { parseRowScope } from '../catalog/conditions.js';
 import type { ResourceDefinition } from '../catalog/model.js';
 
 export type ApplicationStatus = 'PENDING' | 'APPROVED' | 'REJECTED' | 'WITHDRAWN' | 'REVOKED' | 'EXPIRED';
@@ -122,7 +122,7 @@ export function decisionTerms(
     if (!items.includes(name)) problems.push({ path: `clearItems[${index}]`, message: `${name} must be one of the granted items` });
   });
   const rowScope = request.rowScope ?? null;
-  problems.push(...parseConditions(rowScope, resource, 'rowScope').problems);
+  problems.push(...parseRowScope(rowScope, resource).problems);
   for (const quota of ['maxRowsPerDay', 'maxCallsPerMinute'] as const) {
     const value = request[quota];
     if (value !== null && value !== undefined && (!Number.isInteger(value) || value < 1)) {

@@ -11,8 +11,14 @@ import { chooseGrant, grantsOf, isActiveGrant, isExpiredGrant, latestEnded } fro
 /** Roles that may read the data plane. */
 export const DATA_ROLES: readonly Role[] = ['CONSUMER', 'GATEWAY'];
 
-/** Filter operators that only compare a masked value for equality, so reveal nothing of it. */
-const MASK_SAFE_OPERATORS: readonly string[] = ['eq', 'in'];
+/**
+ * The one filter operator allowed on a masked item: eq tests one candidate per
+ * call (a lookup such as 核验 by ID number), bounded by the grant's quotas. `in`
+ * would test up to a thousand at once and find a generalised birth date or the
+ * starred digits of an ID number by bisection; ranges, prefixes and ordering
+ * reveal values directly.
+ */
+const MASK_SAFE_OPERATORS: readonly string[] = ['eq'];
 
 /** Decides one exchange: allow with obligations, or deny with a code, a reason and what to do. */
 export function decide(input: DecisionInput): Decision {
@@ -151,8 +157,8 @@ export function decide(input: DecisionInput): Decision {
     return deny(
       'ITEMS_NOT_GRANTED',
       `${plural(revealing, 'Item', 'Items')} ${revealing.join(', ')} of ${code} ${plural(revealing, 'is', 'are')} masked for department ${department}; ` +
-        'a range or prefix filter or an ordering on a masked item would reveal its values',
-      `Filter ${revealing.join(', ')} only with eq or in and do not order by ${plural(revealing, 'it', 'them')}, ` +
+        'an in, range or prefix filter or an ordering on a masked item would reveal its values',
+      `Filter ${revealing.join(', ')} only with eq and do not order by ${plural(revealing, 'it', 'them')}, ` +
         `or apply for ${plural(revealing, 'its', 'their')} release in clear with applyForAccess.`,
       { resource: code, items: revealing },
     );

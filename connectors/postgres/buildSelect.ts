@@ -40,7 +40,10 @@ export function buildSelect(knex: Knex, bound: BoundTable, request: FetchRequest
     .withSchema(bound.schema)
     .from(`${bound.table} as ${SOURCE}`)
     .select(Object.fromEntries(returnedItems(request).map((item) => [item, column(item)])));
-  for (const condition of request.conditions) addCondition(query, column(condition.item), condition);
+  for (const condition of request.conditions) {
+    if (bound.types.get(condition.item) === 'DATETIME') addDatetimeCondition(query, column(condition.item), condition);
+    else addCondition(query, column(condition.item), condition);
+  }
   const after = request.after;
   if (after) {
     query.where((position) => addKeyset(position, request.order, after, column, sortKey));
@@ -76,6 +79,44 @@ function addCondition(query: Knex.QueryBuilder, column: string, condition: Condi
     case 'lte':
       query.where(column, '<=', value);
       return;
+  }
+}
+
+/**
+ * A condition on a DATETIME item, compared as consumers see the value: at
+ * millisecond precision. Each operator becomes a range on the raw column
+ * (`gt X` is `>= X + 1 ms`), so a microsecond timestamp shown as X never
+ * passes `gt X`, and an index on the column still serves the filter.
+ */
+function addDatetimeCondition(query: Knex.QueryBuilder, column: string, condition: Condition): void {
+  const nextMs = (iso: unknown): string => new Date(new Date(String(iso)).getTime() + 1).toISOString();
+  const within = (q: Knex.QueryBuilder, iso: unknown): void => {
+    q.where(column, '>=', String(iso)).andWhere(column, '<', nextMs(iso));
+  };
+  switch (condition.op) {
+    case 'eq':
+      query.where((q) => within(q, condition.value));
+      return;
+    case 'in': {
+      const values = condition.value as readonly unknown[];
+      if (values.length === 0) query.whereRaw('false');
+      else query.where((any) => values.forEach((iso) => any.orWhere((q) => within(q, iso))));
+      return;
+    }
+    case 'gt':
+      query.where(column, '>=', nextMs(condition.value));
+      return;
+    case 'gte':
+      query.where(column, '>=', String(condition.value));
+      return;
+    case 'lt':
+      query.where(column, '<', String(condition.value));
+      return;
+    case 'lte':
+      query.where(column, '<', nextMs(condition.value));
+      return;
+    case 'prefix':
+      throw new TypeError('prefix is not an operator of DATETIME items');
   }
 }
 

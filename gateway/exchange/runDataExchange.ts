@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { badInput, isMeridianError, meridianError, type MeridianError } from '../../common/errors.js';
-import { keyItems, parseConditions, type Condition, type OrderTerm, type ResourceDefinition } from '../../catalog/index.js';
+import { keyItems, parseConditions, parseRowScope, type Condition, type OrderTerm, type ResourceDefinition } from '../../catalog/index.js';
 import { maskValue, type Decision, type ItemUse } from '../../policies/index.js';
 import type { ExchangeRecord, Outcome } from '../../ledger/index.js';
 import type { RequestContext } from '../context.js';
@@ -184,13 +184,9 @@ async function fetchAndMask(
   ctx: RequestContext,
 ): Promise<DataConnection> {
   const { services } = ctx;
-  let scope: Condition[];
-  try {
-    scope = conditionsOf(decision.obligations.rowScope, resource, 'rowScope');
-  } catch {
-    // A grant's row scope that no longer fits the resource must never widen into "all rows".
-    throw new Error(`row scope of grant ${decision.obligations.grantId} no longer fits resource ${resource.code}`);
-  }
+  const { conditions: scope, problems } = parseRowScope(decision.obligations.rowScope, resource);
+  // A grant's row scope that no longer fits the resource must never widen into "all rows".
+  if (problems.length > 0) throw new Error(`row scope of grant ${decision.obligations.grantId} no longer fits resource ${resource.code}`);
   const connector = services.connectors.get(resource.source.connector);
   if (!connector) throw meridianError('CONNECTOR_UNAVAILABLE', { resource: resource.code });
   const columns = [...new Set([...decision.obligations.items, ...plan.order.map((term) => term.item)])];

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { meridianError, validationFailed, type Problem } from '../../common/errors.js';
 import { notifyChange, recordAdminAction, type Actor } from '../../db/index.js';
-import { parseConditions, type CatalogSnapshot } from '../../catalog/index.js';
+import { parseRowScope, type CatalogSnapshot } from '../../catalog/index.js';
 import type { Grant } from '../../policies/index.js';
 
 /** Grants by consumer department and resource code. */
@@ -109,7 +109,7 @@ export async function createGrant(knex: Knex, catalog: CatalogSnapshot, input: G
     (input.clearItems ?? []).forEach((item, i) => {
       if (!input.items.includes(item)) problems.push({ path: `clearItems[${i}]`, message: `${item} must be one of the granted items` });
     });
-    problems.push(...parseConditions(input.rowScope ?? null, resource, 'rowScope').problems);
+    problems.push(...parseRowScope(input.rowScope ?? null, resource).problems);
   }
   for (const quota of ['maxRowsPerDay', 'maxCallsPerMinute'] as const) {
     const value = input[quota];

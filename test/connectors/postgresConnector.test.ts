@@ -213,6 +213,24 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         conditions: [{ item: 'seenAt', op: 'gte', value: '2024-03-01T00:00:00.000Z' }],
         expected: idsWhere((r) => r.seenAt !== null && (r.seenAt as string) >= '2024-03-01T00:00:00.000Z'),
       },
+      {
+        title: 'gt on DATETIME at the precision shown (a microsecond timestamp shown as X is not after X)',
+        conditions: [{ item: 'seenAt', op: 'gt', value: '2024-03-01T00:00:00.123Z' }],
+        expected: idsWhere((r) => r.seenAt !== null && (r.seenAt as string) > '2024-03-01T00:00:00.123Z'),
+      },
+      {
+        title: 'eq on DATETIME matching a microsecond timestamp by the milliseconds shown',
+        conditions: [{ item: 'seenAt', op: 'eq', value: '2024-03-01T00:00:00.123Z' }],
+        expected: idsWhere((r) => r.seenAt === '2024-03-01T00:00:00.123Z'),
+      },
+      {
+        title: 'lte and in on DATETIME at the precision shown',
+        conditions: [
+          { item: 'seenAt', op: 'lte', value: '2024-03-01T00:00:00.123Z' },
+          { item: 'seenAt', op: 'in', value: ['2024-03-01T00:00:00.123Z', '1999-01-01T00:00:00.000Z'] },
+        ],
+        expected: idsWhere((r) => r.seenAt === '2024-03-01T00:00:00.123Z'),
+      },
       { title: 'eq on BOOLEAN', conditions: [{ item: 'active', op: 'eq', value: false }], expected: idsWhere((r) => r.active === false) },
       { title: 'prefix', conditions: [{ item: 'name', op: 'prefix', value: '人员1' }], expected: idsWhere((r) => (r.name as string).startsWith('人员1')) },
       { title: 'prefix with % and _ in the value', conditions: [{ item: 'name', op: 'prefix', value: '100%_' }], expected: [5] },

@@ -108,6 +108,8 @@ describe('Policies: what a provider may grant', () => {
     { name: 'an approval of no items', input: { decision: 'APPROVE', items: [] }, paths: ['items'] },
     { name: 'a clear item outside the grant', input: { decision: 'APPROVE', items: ['idNumber'], clearItems: ['name'] }, paths: ['clearItems[0]'] },
     { name: 'a row scope on an item that is not filterable', input: { decision: 'APPROVE', rowScope: { note: { eq: 'x' } } }, paths: ['rowScope.note'] },
+    { name: 'a row scope naming an item without any operator', input: { decision: 'APPROVE', rowScope: { region: {} } }, paths: ['rowScope.region'] },
+    { name: 'a row scope whose only operator is null', input: { decision: 'APPROVE', rowScope: { region: { eq: null } } }, paths: ['rowScope.region'] },
     { name: 'a zero quota', input: { decision: 'APPROVE', maxCallsPerMinute: 0 }, paths: ['maxCallsPerMinute'] },
     { name: 'a validity beyond the wanted date', input: { decision: 'APPROVE', validUntil: '2028-01-01T00:00:00Z' }, paths: ['validUntil'] },
     { name: 'a validity in the past', input: { decision: 'APPROVE', validUntil: '2026-01-01T00:00:00Z' }, paths: ['validUntil'] },

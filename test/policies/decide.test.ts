@@ -401,9 +401,9 @@ const cases: Case[] = [
     },
   },
   {
-    name: 'allows an eq or in filter on a masked item',
+    name: 'allows an eq filter on a masked item',
     resource: population,
-    use: use(['gender'], { idNumber: ['eq', 'in'] }),
+    use: use(['gender'], { idNumber: ['eq'] }),
     expect: {
       effect: 'allow',
       reason: 'shared unconditionally',
@@ -419,7 +419,19 @@ const cases: Case[] = [
       code: 'ITEMS_NOT_GRANTED',
       reason: 'would reveal',
       params: { resource: population.code, items: ['birthDate'] },
-      action: 'only with eq or in',
+      action: 'only with eq and',
+    },
+  },
+  {
+    name: 'denies an in filter on a masked item, which would test many candidates at once',
+    resource: population,
+    use: use(['gender'], { idNumber: ['in'] }),
+    expect: {
+      effect: 'deny',
+      code: 'ITEMS_NOT_GRANTED',
+      reason: 'an in, range or prefix filter',
+      params: { resource: population.code, items: ['idNumber'] },
+      action: 'only with eq and',
     },
   },
   {
@@ -431,7 +443,7 @@ const cases: Case[] = [
       code: 'ITEMS_NOT_GRANTED',
       reason: 'masked',
       params: { resource: population.code, items: ['idNumber'] },
-      action: 'only with eq or in',
+      action: 'only with eq and',
     },
   },
   {
