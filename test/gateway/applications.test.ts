@@ -289,6 +289,13 @@ describeEachDatabase('Applications: conditional sharing from application to revo
     }
   });
 
+  it('tells the applicant, while pending, that its application awaits an answer instead of asking it to apply again', async () => {
+    const explanation = await explain(health, ['idNumber']);
+    assert.equal(explanation.allowed, false);
+    assert.equal(explanation.action, `Your department's application ${applicationId} is pending; the provider answers by ${DUE_BY}.`);
+    assert.equal(explanation.items[0]!.action, explanation.action);
+  });
+
   it('serves after a narrowed approval only the granted items, masked as decided, only rows in scope, and logs the grant', async () => {
     clock.advance(3_600_000);
     const decidedAt = clock.now().toISOString();

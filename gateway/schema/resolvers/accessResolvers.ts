@@ -23,13 +23,18 @@ function decideFor(ctx: RequestContext, code: string, items: readonly string[]):
   });
 }
 
-function actionOf(decision: Decision): string | null {
-  return decision.effect === 'deny' ? (decision.action ?? describeError(decision.code).action) : null;
+/** What to do about a denial; a pending application of the department is named instead of "apply". */
+function actionOf(decision: Decision, pending: { id: string; due_by: Date } | undefined): string | null {
+  if (decision.effect === 'allow') return null;
+  if (pending && (decision.code === 'APPLICATION_REQUIRED' || decision.code === 'ITEMS_NOT_GRANTED' || decision.code === 'GRANT_EXPIRED')) {
+    return `Your department's application ${pending.id} is pending; the provider answers by ${pending.due_by.toISOString()}.`;
+  }
+  return decision.action ?? describeError(decision.code).action;
 }
 
 export const accessResolvers = {
   Query: {
-    explainAccess(_: unknown, args: { resource: string; items?: string[] | null }, ctx: RequestContext) {
+    async explainAccess(_: unknown, args: { resource: string; items?: string[] | null }, ctx: RequestContext) {
       const resource = ctx.catalog.visible.get(args.resource);
       if (!resource) throw meridianError('NOT_FOUND', { what: 'Resource', id: args.resource });
       const items = args.items && args.items.length > 0 ? args.items : resource.items.map((item) => item.name);
@@ -37,15 +42,18 @@ export const accessResolvers = {
       const unknown = items.filter((item) => !known.has(item));
       if (unknown.length > 0) throw meridianError('BAD_USER_INPUT', { what: `${unknown.join(', ')} are not items of ${resource.code}` });
       const overall = decideFor(ctx, resource.code, items);
+      const pending = (await ctx.services.knex('applications')
+        .where({ consumer_department: ctx.principal.onBehalfOf ?? ctx.principal.department, resource_code: resource.code, status: 'PENDING' })
+        .first('id', 'due_by')) as { id: string; due_by: Date } | undefined;
       return {
         resource,
         allowed: overall.effect === 'allow',
         reason: overall.reason,
-        action: actionOf(overall),
+        action: actionOf(overall, pending),
         items: items.map((item) => {
           const decision = decideFor(ctx, resource.code, [item]);
           if (decision.effect === 'deny') {
-            return { item, allowed: false, masked: false, grantId: null, reason: decision.reason, action: actionOf(decision) };
+            return { item, allowed: false, masked: false, grantId: null, reason: decision.reason, action: actionOf(decision, pending) };
           }
           const masked = decision.obligations.masks[item] !== undefined;
           return { item, allowed: true, masked, grantId: decision.obligations.grantId, reason: decision.reason, action: null };
