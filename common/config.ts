@@ -33,11 +33,35 @@ export interface LedgerSettings {
   readonly maxWaitMs: number;
 }
 
+/** When a connector's circuit breaker opens (fails fast) and when it tries again. */
+export interface BreakerSettings {
+  /** Open when at least this percentage of the fetches in the rolling window failed... */
+  readonly errorThresholdPercentage: number;
+  /** ...and at least this many fetches were made in it. */
+  readonly volumeThreshold: number;
+  readonly rollingWindowMs: number;
+  /** After this long open, one trial fetch decides whether it closes again. */
+  readonly resetTimeoutMs: number;
+}
+
 export interface ConnectorSettings {
   /** Statement timeout of every source query, in ms. */
   readonly statementTimeoutMs: number;
   /** Pool size of each PostgreSQL connector with its own server. */
   readonly maxConnections: number;
+  /** Longest one fetch may take before CONNECTOR_TIMEOUT, in ms (a connector's config may set its own). */
+  readonly timeoutMs: number;
+  /** Most fetches in flight per connector; more are refused at once with CONNECTOR_UNAVAILABLE. */
+  readonly maxConcurrency: number;
+  readonly breaker: BreakerSettings;
+  /** Hosts (`host` or `host:port`) HTTP and upstream-gateway connectors may call; nothing else is ever called. */
+  readonly httpAllowList: readonly string[];
+  /** Retries of idempotent HTTP calls after a connection error or a 5xx answer. */
+  readonly httpRetries: number;
+  /** Rows an HTTP connector may read to apply filters its API cannot; past it the exchange fails. */
+  readonly maxScanRows: number;
+  /** Named secrets (API tokens) that connector configs refer to by name; never logged or exported. */
+  readonly secrets: Readonly<Record<string, string>>;
 }
 
 /** The department that operates the exchange; it holds the MERIDIAN_ADMIN_KEY key. */
@@ -139,6 +163,28 @@ const configSchema = {
       properties: {
         statementTimeoutMs: { type: 'integer', minimum: 1, default: 5000 },
         maxConnections: { type: 'integer', minimum: 1, maximum: 100, default: 8 },
+        timeoutMs: { type: 'integer', minimum: 1, default: 10000 },
+        maxConcurrency: { type: 'integer', minimum: 1, maximum: 10000, default: 64 },
+        breaker: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            errorThresholdPercentage: { type: 'integer', minimum: 1, maximum: 100, default: 50 },
+            volumeThreshold: { type: 'integer', minimum: 1, default: 5 },
+            rollingWindowMs: { type: 'integer', minimum: 100, default: 10000 },
+            resetTimeoutMs: { type: 'integer', minimum: 10, default: 10000 },
+          },
+        },
+        httpAllowList: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9.-]+(:[0-9]{1,5})?$' }, default: [] },
+        httpRetries: { type: 'integer', minimum: 0, maximum: 10, default: 2 },
+        maxScanRows: { type: 'integer', minimum: 1, default: 10000 },
+        secrets: {
+          type: 'object',
+          default: {},
+          propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]*$' },
+          additionalProperties: { type: 'string', minLength: 1 },
+        },
       },
     },
     applications: {
@@ -175,13 +221,18 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   MERIDIAN_ANSWER_WORKING_DAYS: 'applications.answerWithinWorkingDays',
   MERIDIAN_HOLIDAYS: 'applications.holidays',
   MERIDIAN_MAKEUP_WORKDAYS: 'applications.makeUpWorkdays',
+  MERIDIAN_HTTP_ALLOW_LIST: 'connectors.httpAllowList',
+  MERIDIAN_CONNECTOR_TIMEOUT_MS: 'connectors.timeoutMs',
 };
 
+/** Environment variables MERIDIAN_SECRET_<NAME> set the connector secret <NAME>. */
+const SECRET_PREFIX = 'MERIDIAN_SECRET_';
+
 /** Settings given in the environment as comma-separated lists. */
-const LIST_SETTINGS = new Set(['applications.holidays', 'applications.makeUpWorkdays']);
+const LIST_SETTINGS = new Set(['applications.holidays', 'applications.makeUpWorkdays', 'connectors.httpAllowList']);
 
 /** The environment variable names the gateway reads, for docs and `--help`. */
-export const configEnvironmentVariables = Object.freeze([...Object.keys(ENVIRONMENT), 'MERIDIAN_CONFIG']);
+export const configEnvironmentVariables = Object.freeze([...Object.keys(ENVIRONMENT), 'MERIDIAN_CONFIG', `${SECRET_PREFIX}<NAME>`]);
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, coerceTypes: true, strict: true, allowUnionTypes: true });
 addIdentifierFormats(ajv);
@@ -201,6 +252,9 @@ export function loadConfig(
     const value = env[name];
     if (value === undefined || value === '') continue;
     setPath(merged, path, LIST_SETTINGS.has(path) ? value.split(',').map((part) => part.trim()).filter(Boolean) : value);
+  }
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith(SECRET_PREFIX) && value) setPath(merged, 'connectors.secrets', { ...secretsOf(merged), [name.slice(SECRET_PREFIX.length)]: value });
   }
   for (const [path, value] of Object.entries(overrides)) setPath(merged, path, value);
   if (!validateConfig(merged)) {
@@ -224,6 +278,11 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch {
     throw meridianError('CONFIG_INVALID', { problems: `${path} must hold one JSON or YAML object` });
   }
+}
+
+function secretsOf(merged: Record<string, unknown>): Record<string, unknown> {
+  const connectors = merged.connectors as Record<string, unknown> | undefined;
+  return (connectors?.secrets as Record<string, unknown> | undefined) ?? {};
 }
 
 function withEnvName(path: string): string {

@@ -22,6 +22,10 @@ const REDACTED_PATHS = [
   'databaseUrl',
   'adminKey',
   'maskSecret',
+  'secrets',
+  '*.secrets',
+  'token',
+  '*.token',
 ];
 
 /** A JSON logger writing to stdout (or `destination`), with secrets redacted. */

@@ -28,15 +28,37 @@ export interface FetchRequest {
   readonly order: readonly OrderTerm[];
   /** Rows wanted; the connector returns at most this many. */
   readonly first: number;
-  /** Keyset position: values of `order` items of the last row seen, in order; null for the first page. */
-  readonly after: readonly unknown[] | null;
+  /** Where the page starts: the `end` of the previous page's result; null for the first page. */
+  readonly after: Position | null;
 }
+
+/**
+ * A place in a resource's rows, in one order: the order values of the last
+ * row seen (a keyset), or a source's own opaque token (an upstream gateway's
+ * cursor). The gateway seals it into the consumer's cursor and hands it back
+ * unchanged with the next page.
+ */
+export type Position =
+  | { readonly kind: 'keyset'; readonly values: readonly unknown[] }
+  | { readonly kind: 'token'; readonly token: string };
 
 /** Rows of one request, keyed by item name, with values in wire form (see Condition); BINARY as base64. */
 export interface FetchResult {
   readonly rows: readonly Readonly<Record<string, unknown>>[];
   /** True when more rows follow the returned ones in this order. */
   readonly hasMore: boolean;
+  /** The position after the last returned row; null when no row was returned. */
+  readonly end: Position | null;
+}
+
+/** Who a fetch is for, and how long it may take. */
+export interface FetchOptions {
+  /** Aborted when the gateway stops waiting (timeout, shutdown): stop the work and reject. */
+  readonly signal: AbortSignal;
+  /** The consumer department the exchange serves (an upstream gateway decides on its behalf). */
+  readonly onBehalfOf: string;
+  /** The request's id, passed to sources that log it. */
+  readonly requestId: string;
 }
 
 export type ConnectorState = 'NOT_READY' | 'OK' | 'WARN' | 'ERROR';
@@ -58,7 +80,7 @@ export interface Connector {
    * `requests`; one failed request rejects the whole call with a catalog
    * error (CONNECTOR_TIMEOUT, CONNECTOR_UNAVAILABLE, CONNECTOR_BAD_RESPONSE).
    */
-  fetch(requests: readonly FetchRequest[]): Promise<FetchResult[]>;
+  fetch(requests: readonly FetchRequest[], options: FetchOptions): Promise<FetchResult[]>;
 }
 
 /** What a connector may use from the gateway that runs it. */
@@ -69,6 +91,8 @@ export interface ConnectorContext {
   readonly gatewayDatabaseUrl: string | null;
   readonly settings: ConnectorSettings;
   readonly logger: Logger;
+  /** A secret of the gateway's configuration by name (connector configs name secrets, never hold them). */
+  secret(name: string): string | undefined;
 }
 
 /** One kind of connector. */
@@ -83,5 +107,11 @@ export interface ConnectorFactory {
    * (for example an item without a column). Paths are relative to the binding.
    */
   bindingProblems(binding: unknown, items: readonly { readonly name: string; readonly type: ItemType }[]): Problem[];
+  /**
+   * Problems of a config beyond its schema that depend on the gateway's
+   * settings (an HTTP host outside the allow-list, a secret name that is not
+   * configured). Paths are relative to the config.
+   */
+  configProblems(config: unknown, settings: ConnectorSettings): Problem[];
   create(id: string, config: Readonly<Record<string, unknown>>, context: ConnectorContext): Connector;
 }

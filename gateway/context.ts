@@ -54,5 +54,7 @@ export interface RequestContext {
   /** Exchanges made so far, in completion order. */
   readonly exchanges: ExchangeSummary[];
   readonly loaders: RequestLoaders;
+  /** Aborted when the client goes away before the answer: sources stop working for it. */
+  readonly signal: AbortSignal;
   readonly logger: Logger;
 }

@@ -95,7 +95,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const cursors = createCursorCodec(await ensureSetting(knex, 'cursor_key', generateCursorKey));
   const maskSecret = config.maskSecret ?? (await ensureSetting(knex, 'mask_secret', () => randomBytes(32).toString('base64')));
   const connectors = new ConnectorPool(
-    { gatewayDatabase: knex, gatewayDatabaseUrl: config.databaseUrl, settings: config.connectors, logger },
+    {
+      gatewayDatabase: knex,
+      gatewayDatabaseUrl: config.databaseUrl,
+      settings: config.connectors,
+      logger,
+      secret: (name) => config.connectors.secrets[name],
+    },
     logger,
     config.shutdownGraceMs,
   );
@@ -187,7 +193,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           throw new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: 401 } } });
         }
         const requestId = res.locals.requestId as string;
+        const gone = new AbortController();
+        res.once('close', () => {
+          if (!res.writableFinished) gone.abort();
+        });
         return {
+          signal: gone.signal,
           requestId,
           receivedAt: now,
           principal,

@@ -29,7 +29,12 @@ export function returnedItems(request: FetchRequest): string[] {
  * conditions and the keyset position as bound predicates, the complete order,
  * and LIMIT first + 1 so that the caller can tell whether more rows follow.
  */
-export function buildSelect(knex: Knex, bound: BoundTable, request: FetchRequest): Knex.QueryBuilder {
+export function buildSelect(
+  knex: Knex,
+  bound: BoundTable,
+  request: FetchRequest,
+  after: readonly unknown[] | null,
+): Knex.QueryBuilder {
   const column = (item: string): string => `${SOURCE}.${bound.columns.get(item)}`;
   // DATETIME is served at millisecond precision (toISOString); ordering and paging
   // on the same precision keeps a microsecond timestamp from repeating a row on the next page.
@@ -44,7 +49,6 @@ export function buildSelect(knex: Knex, bound: BoundTable, request: FetchRequest
     if (bound.types.get(condition.item) === 'DATETIME') addDatetimeCondition(query, column(condition.item), condition);
     else addCondition(query, column(condition.item), condition);
   }
-  const after = request.after;
   if (after) {
     query.where((position) => addKeyset(position, request.order, after, column, sortKey));
   }

@@ -44,6 +44,8 @@ export const postgresConnector: ConnectorFactory = Object.freeze({
   configSchema: postgresConfigSchema,
   bindingSchema: postgresBindingSchema,
   bindingProblems: postgresBindingProblems,
+  // Nothing of a POSTGRES config depends on the gateway's settings.
+  configProblems: () => [],
   create: createPostgresConnector,
 });
 
@@ -57,11 +59,12 @@ interface SourceSession {
   close(): Promise<void>;
 }
 
-/** A request ready to run: its bound table and the items it returns, in order. */
+/** A request ready to run: its bound table, the items it returns in order, and its keyset as bindings. */
 interface PlannedRead {
   readonly request: FetchRequest;
   readonly bound: BoundTable;
   readonly items: readonly WireItem[];
+  readonly afterValues: readonly unknown[] | null;
 }
 
 /**
@@ -127,7 +130,7 @@ export function createPostgresConnector(
       if (!active) {
         throw meridianError('CONNECTOR_UNAVAILABLE', { resource: requests[0]!.resource.code, timeoutMs });
       }
-      const queries = reads.map((read) => buildSelect(active.knex, read.bound, read.request));
+      const queries = reads.map((read) => buildSelect(active.knex, read.bound, read.request, read.afterValues));
       const results = await active.readAll(queries, (error, index) => {
         const read = reads[index] ?? reads[0]!;
         const failure = classifyDriverError(error);
@@ -145,9 +148,12 @@ export function createPostgresConnector(
       if (session === active) setStatus('OK', null);
       return results.map((rows, index): FetchResult => {
         const { request, items } = reads[index]!;
+        const wire = toWireRows(rows.slice(0, request.first) as Record<string, unknown>[], items, request.resource.code, timeoutMs);
+        const last = wire[wire.length - 1];
         return {
-          rows: toWireRows(rows.slice(0, request.first) as Record<string, unknown>[], items, request.resource.code, timeoutMs),
+          rows: wire,
           hasMore: rows.length > request.first,
+          end: last ? { kind: 'keyset', values: request.order.map((term) => last[term.item] ?? null) } : null,
         };
       });
     },
@@ -188,11 +194,12 @@ function planRead(request: FetchRequest, bound: BoundTable): PlannedRead {
   };
   const items = returnedItems(request).map((name) => ({ name, type: typeOf(name) }));
   for (const condition of request.conditions) typeOf(condition.item);
-  if (request.after === null) return { request, bound, items };
+  if (request.after === null) return { request, bound, items, afterValues: null };
   const cursorError = () => badInput(`The cursor does not fit this order of ${code}; ask again without after`);
-  if (request.after.length !== request.order.length) throw cursorError();
-  const after = request.order.map((term, index) => {
-    const value = request.after![index];
+  const position = request.after;
+  if (position.kind !== 'keyset' || position.values.length !== request.order.length) throw cursorError();
+  const afterValues = request.order.map((term, index) => {
+    const value = position.values[index];
     if (value === null) return null;
     const type = typeOf(term.item);
     if (type === 'BINARY') {
@@ -203,7 +210,7 @@ function planRead(request: FetchRequest, bound: BoundTable): PlannedRead {
     if (wire === undefined) throw cursorError();
     return wire;
   });
-  return { request: { ...request, after }, bound, items };
+  return { request, bound, items, afterValues };
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { badInput } from '../../common/errors.js';
+import type { Position } from '../../connectors/index.js';
 
 /** What a cursor carries. */
 export interface CursorPayload {
@@ -13,14 +14,14 @@ export interface CursorPayload {
   readonly resource: string;
   /** The order it was made for, e.g. `name:ASC,idNumber:ASC`. */
   readonly order: string;
-  /** Values of the order items of the last row, in order. */
-  readonly values: readonly unknown[];
+  /** Where the next page starts, as the connector gave it. */
+  readonly position: Position;
 }
 
 export interface CursorCodec {
   encode(payload: CursorPayload): string;
   /** Decodes a cursor made for `resource` and `order`; anything else is BAD_USER_INPUT. */
-  decode(cursor: string, resource: string, order: string): readonly unknown[];
+  decode(cursor: string, resource: string, order: string): Position;
 }
 
 const IV_BYTES = 12;
@@ -39,7 +40,7 @@ export function createCursorCodec(keyBase64: string): CursorCodec {
     encode(payload) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const plain = Buffer.from(JSON.stringify([payload.resource, payload.order, payload.values]), 'utf8');
+      const plain = Buffer.from(JSON.stringify([payload.resource, payload.order, payload.position]), 'utf8');
       const sealed = Buffer.concat([cipher.update(plain), cipher.final()]);
       return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString('base64url');
     },
@@ -56,8 +57,14 @@ export function createCursorCodec(keyBase64: string): CursorCodec {
       } catch {
         throw fail();
       }
-      if (!Array.isArray(parsed) || parsed[0] !== resource || parsed[1] !== order || !Array.isArray(parsed[2])) throw fail();
-      return parsed[2] as unknown[];
+      if (!Array.isArray(parsed) || parsed[0] !== resource || parsed[1] !== order || !isPosition(parsed[2])) throw fail();
+      return parsed[2];
     },
   };
+}
+
+function isPosition(value: unknown): value is Position {
+  if (value === null || typeof value !== 'object') return false;
+  const position = value as Record<string, unknown>;
+  return (position.kind === 'keyset' && Array.isArray(position.values)) || (position.kind === 'token' && typeof position.token === 'string');
 }

@@ -9,6 +9,7 @@ import { keyItems, parseConditions, parseRowScope, type Condition, type OrderTer
 import { maskValue, type Decision, type ItemUse } from '../../policies/index.js';
 import type { ExchangeRecord, Outcome } from '../../ledger/index.js';
 import type { RequestContext } from '../context.js';
+import type { Position } from '../../connectors/index.js';
 import { grantKey } from '../grants/grantStore.js';
 import { releaseRows } from '../grants/quotaStore.js';
 import { decideExchange, type RowReservation } from './decideExchange.js';
@@ -62,7 +63,7 @@ interface PagePlan {
   readonly first: number;
   readonly order: readonly OrderTerm[];
   readonly orderSignature: string;
-  readonly after: readonly unknown[] | null;
+  readonly after: Position | null;
   readonly conditions: readonly Condition[];
 }
 
@@ -190,9 +191,10 @@ async function fetchAndMask(
   const connector = services.connectors.get(resource.source.connector);
   if (!connector) throw meridianError('CONNECTOR_UNAVAILABLE', { resource: resource.code });
   const columns = [...new Set([...decision.obligations.items, ...plan.order.map((term) => term.item)])];
-  const [result] = await connector.fetch([
-    { resource, select: columns, conditions: [...plan.conditions, ...scope], order: plan.order, first: rowLimit, after: plan.after },
-  ]);
+  const [result] = await connector.fetch(
+    [{ resource, select: columns, conditions: [...plan.conditions, ...scope], order: plan.order, first: rowLimit, after: plan.after }],
+    { signal: ctx.signal, onBehalfOf: ctx.principal.onBehalfOf ?? ctx.principal.department, requestId: ctx.requestId },
+  );
   if (!result) throw meridianError('CONNECTOR_BAD_RESPONSE', { resource: resource.code, path: '(result)' });
 
   const types = new Map(resource.items.map((item) => [item.name, item.type]));
@@ -206,10 +208,7 @@ async function fetchAndMask(
     }
     return node;
   });
-  const last = result.rows[result.rows.length - 1];
-  const endCursor = last
-    ? services.cursors.encode({ resource: resource.code, order: plan.orderSignature, values: plan.order.map((term) => last[term.item] ?? null) })
-    : null;
+  const endCursor = result.end ? services.cursors.encode({ resource: resource.code, order: plan.orderSignature, position: result.end }) : null;
   // A page cut short by the row quota says so through hasNextPage: the connector looked one row further.
   return { nodes, pageInfo: { hasNextPage: result.hasMore, endCursor } };
 }

@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { ItemType, ResourceDefinition, ResourceItem } from '../../catalog/model.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
+import { loadConfig } from '../../common/config.js';
 import type { ConnectorContext, OrderTerm } from '../../connectors/Connector.js';
 import type { TestDatabase } from '../support/databases.js';
 
@@ -213,8 +214,9 @@ export function contextFor(test: TestDatabase, logger: Logger = silentLogger()):
   return {
     gatewayDatabase: test.db.knex,
     gatewayDatabaseUrl: test.url,
-    settings: { statementTimeoutMs: 5000, maxConnections: 4 },
+    settings: loadConfig({}, { 'connectors.statementTimeoutMs': 5000, 'connectors.maxConnections': 4 }).connectors,
     logger,
+    secret: () => undefined,
   };
 }
 

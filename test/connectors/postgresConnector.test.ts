@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { createLogger } from '../../common/logger.js';
 import { isMeridianError, type ErrorCode } from '../../common/errors.js';
-import type { Condition, Connector, ConnectorContext, FetchRequest, OrderTerm } from '../../connectors/Connector.js';
+import type { Condition, Connector, ConnectorContext, FetchOptions, FetchRequest, OrderTerm, Position } from '../../connectors/Connector.js';
 import { postgresConnector } from '../../connectors/postgres/postgresConnector.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
 import {
@@ -20,6 +20,13 @@ import {
 } from './peopleSource.js';
 
 const BY_ID: readonly OrderTerm[] = [{ item: 'id', direction: 'ASC' }];
+
+/** What the gateway passes with every fetch. */
+const FETCH: FetchOptions = { signal: new AbortController().signal, onBehalfOf: '11330100MB0000000N', requestId: 'test' };
+
+function keyset(values: readonly unknown[]): Position {
+  return { kind: 'keyset', values };
+}
 
 function request(overrides: Partial<FetchRequest> = {}): FetchRequest {
   return { resource: peopleResource, select: ['id'], conditions: [], order: BY_ID, first: 100, after: null, ...overrides };
@@ -108,7 +115,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
   describe('reading rows', () => {
     it('returns only the selected items, plus the order items', async () => {
       await withConnector(context(), config, async (connector) => {
-        const [result] = await connector.fetch([request({ select: ['name'], first: 2 })]);
+        const [result] = await connector.fetch([request({ select: ['name'], first: 2 })], FETCH);
         assert.deepEqual(result!.rows, [
           { name: PEOPLE[0]!.name, id: 1 },
           { name: PEOPLE[1]!.name, id: 2 },
@@ -120,7 +127,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
 
     it('returns every type in wire form, NULLs as null', async () => {
       await withConnector(context(), config, async (connector) => {
-        const [result] = await connector.fetch([request({ select: [...PEOPLE_ITEMS] })]);
+        const [result] = await connector.fetch([request({ select: [...PEOPLE_ITEMS] })], FETCH);
         assert.equal(result!.hasMore, false);
         assert.deepEqual(result!.rows, PEOPLE);
         // Spot checks a reader can follow without the fixture: exact decimals, int8, dates without shifts.
@@ -150,7 +157,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
           request({ conditions: [{ item: 'id', op: 'eq', value: 5 }] }),
           request({ conditions: [{ item: 'id', op: 'in', value: [] }] }),
           request({ conditions: [{ item: 'id', op: 'lt', value: 3 }] }),
-        ]);
+        ], FETCH);
         assert.deepEqual(results.map((r) => ids(r.rows)), [[5], [], [1, 2]]);
       });
     });
@@ -158,7 +165,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
     it('fails with CONNECTOR_BAD_RESPONSE for an int8 beyond 2^53 instead of rounding it', async () => {
       const overflow = resourceOf('101001/000009', { id: 'INTEGER', big: 'INTEGER' }, { table: 'overflow', columns: { id: 'id', big: 'big' } });
       await withConnector(context(), config, async (connector) => {
-        const error = await rejectsWith(connector.fetch([request({ resource: overflow, select: ['big'] })]), 'CONNECTOR_BAD_RESPONSE');
+        const error = await rejectsWith(connector.fetch([request({ resource: overflow, select: ['big'] })], FETCH), 'CONNECTOR_BAD_RESPONSE');
         assert.match(error.message, /rows\[0\]\.big/);
       });
     });
@@ -168,7 +175,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
       const mistyped = resourceOf('101001/000010', { id: 'INTEGER', note: 'INTEGER' }, { table: 'people', columns: { id: 'id', note: 'note' } });
       await withConnector(context(), config, async (connector) => {
         const error = await rejectsWith(
-          connector.fetch([request({ resource: mistyped, select: ['note'], conditions: [{ item: 'id', op: 'eq', value: 2 }] })]),
+          connector.fetch([request({ resource: mistyped, select: ['note'], conditions: [{ item: 'id', op: 'eq', value: 2 }] })], FETCH),
           'CONNECTOR_BAD_RESPONSE',
         );
         assert.match(error.message, /rows\[0\]\.note/);
@@ -178,15 +185,15 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
     it('reports a binding without a column for an item as CONNECTOR_BAD_RESPONSE at that item', async () => {
       const unbound = resourceOf('101001/000011', { id: 'INTEGER', extra: 'STRING' }, { table: 'people', columns: { id: 'id' } });
       await withConnector(context(), config, async (connector) => {
-        const error = await rejectsWith(connector.fetch([request({ resource: unbound })]), 'CONNECTOR_BAD_RESPONSE');
+        const error = await rejectsWith(connector.fetch([request({ resource: unbound })], FETCH), 'CONNECTOR_BAD_RESPONSE');
         assert.match(error.message, /binding\.columns\.extra/);
       });
     });
 
     it('refuses a cursor that does not fit the order', async () => {
       await withConnector(context(), config, async (connector) => {
-        await rejectsWith(connector.fetch([request({ after: [1, 2] })]), 'BAD_USER_INPUT');
-        await rejectsWith(connector.fetch([request({ after: ['not a number'] })]), 'BAD_USER_INPUT');
+        await rejectsWith(connector.fetch([request({ after: keyset([1, 2]) })], FETCH), 'BAD_USER_INPUT');
+        await rejectsWith(connector.fetch([request({ after: keyset(['not a number']) })], FETCH), 'BAD_USER_INPUT');
       });
     });
   });
@@ -249,7 +256,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
     for (const { title, conditions, expected } of cases) {
       it(`filters by ${title}`, async () => {
         await withConnector(context(), config, async (connector) => {
-          const [result] = await connector.fetch([request({ conditions })]);
+          const [result] = await connector.fetch([request({ conditions })], FETCH);
           assert.deepEqual(ids(result!.rows), expected);
         });
       });
@@ -257,7 +264,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
 
     it('leaves the source table whole after injection-shaped values', async () => {
       await withConnector(context(), config, async (connector) => {
-        await connector.fetch(cases.map((c) => request({ conditions: c.conditions })));
+        await connector.fetch(cases.map((c) => request({ conditions: c.conditions })), FETCH);
       });
       const { rows } = await get().db.knex.raw('select count(*)::int as n from dept_src.people');
       assert.equal(rows[0].n, PEOPLE.length);
@@ -283,15 +290,16 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         it(`visits every row exactly once, in order, by ${label}, ${first} per page`, async () => {
           await withConnector(context(), config, async (connector) => {
             const seen: unknown[] = [];
-            let after: unknown[] | null = null;
+            let after: Position | null = null;
             for (let pages = 0; ; pages++) {
               assert.ok(pages <= PEOPLE.length, 'paging does not end');
-              const [page] = await connector.fetch([request({ select: ['id'], order, first, after })]);
+              const [page] = await connector.fetch([request({ select: ['id'], order, first, after })], FETCH);
               assert.ok(page!.rows.length <= first);
               seen.push(...ids(page!.rows));
               if (!page!.hasMore) break;
               const last = page!.rows[page!.rows.length - 1]!;
-              after = order.map((term) => last[term.item]);
+              after = page!.end;
+              assert.deepEqual(after, keyset(order.map((term) => last[term.item])), 'end is the keyset of the last row');
             }
             assert.deepEqual(seen, ids(sortRows(PEOPLE, order)));
           });
@@ -301,8 +309,8 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
 
     it('returns nothing after the last row', async () => {
       await withConnector(context(), config, async (connector) => {
-        const [page] = await connector.fetch([request({ after: [24] })]);
-        assert.deepEqual(page, { rows: [], hasMore: false });
+        const [page] = await connector.fetch([request({ after: keyset([24]) })], FETCH);
+        assert.deepEqual(page, { rows: [], hasMore: false, end: null });
       });
     });
   });
@@ -316,7 +324,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
       await withConnector(context(), config, async (connector) => {
         const [result] = await connector.fetch([
           request({ resource: facts, select: ['readOnly', 'statementTimeout'], order: [{ item: 'readOnly', direction: 'ASC' }] }),
-        ]);
+        ], FETCH);
         assert.equal(result!.rows[0]!.readOnly, 'on');
         // PGlite cannot cancel a running statement, so only PostgreSQL carries the timeout.
         if (kind === 'postgres') assert.equal(result!.rows[0]!.statementTimeout, '5s');
@@ -326,7 +334,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
     it('cannot write, even through a view whose function inserts', async () => {
       const touching = resourceOf('101001/000013', { id: 'INTEGER' }, { table: 'people_touching', columns: { id: 'id' } });
       await withConnector(context(), config, async (connector) => {
-        await rejectsWith(connector.fetch([request({ resource: touching })]), 'CONNECTOR_BAD_RESPONSE');
+        await rejectsWith(connector.fetch([request({ resource: touching })], FETCH), 'CONNECTOR_BAD_RESPONSE');
       });
       const { rows } = await get().db.knex.raw('select count(*)::int as n from dept_src.audit_trail');
       assert.equal(rows[0].n, 0);
@@ -339,7 +347,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
       const logged = { ...context(), logger: createLogger('debug', sink.stream) };
       await withConnector(logged, config, async (connector) => {
         const error = await rejectsWith(
-          connector.fetch([request({ resource: mistyped, conditions: [{ item: 'name', op: 'prefix', value: 'secret-needle' }] })]),
+          connector.fetch([request({ resource: mistyped, conditions: [{ item: 'name', op: 'prefix', value: 'secret-needle' }] })], FETCH),
           'CONNECTOR_BAD_RESPONSE',
         );
         assert.doesNotMatch(error.message, /operator|integer|secret-needle/);
@@ -355,7 +363,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
       const statements: string[] = [];
       const batch = [
         request({ conditions: [{ item: 'code', op: 'eq', value: 'A' }] }),
-        request({ select: ['name'], order: [{ item: 'code', direction: 'DESC' }, { item: 'id', direction: 'ASC' }], first: 2, after: ['C', 5] }),
+        request({ select: ['name'], order: [{ item: 'code', direction: 'DESC' }, { item: 'id', direction: 'ASC' }], first: 2, after: keyset(['C', 5]) }),
         request({ conditions: [{ item: 'id', op: 'in', value: [] }] }),
       ];
       await withConnector(context(), config, async (connector) => {
@@ -368,7 +376,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
             return (original as (...a: unknown[]) => unknown).apply(this, args);
           } as typeof original;
           try {
-            await connector.fetch(batch);
+            await connector.fetch(batch, FETCH);
           } finally {
             pg.Client.prototype.query = original;
           }
@@ -377,7 +385,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
           const listener = (query: { sql: string }) => statements.push(query.sql);
           knex.on('query', listener);
           try {
-            await connector.fetch(batch);
+            await connector.fetch(batch, FETCH);
           } finally {
             knex.removeListener('query', listener);
           }
@@ -394,7 +402,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
     it('is NOT_READY before start and after stop, OK in between, and leaves the gateway database open', async () => {
       const connector = postgresConnector.create('src', config, context());
       assert.deepEqual(connector.status(), { state: 'NOT_READY', message: null });
-      await rejectsWith(connector.fetch([request()]), 'CONNECTOR_UNAVAILABLE');
+      await rejectsWith(connector.fetch([request()], FETCH), 'CONNECTOR_UNAVAILABLE');
       await connector.start();
       assert.deepEqual(connector.status(), { state: 'OK', message: null });
       await connector.stop();
@@ -410,7 +418,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         assert.equal(status.state, 'ERROR');
         assert.ok(status.message);
         assert.doesNotMatch(status.message, /s3cret|meridian:|127\.0\.0\.1|nowhere/);
-        const error = await rejectsWith(connector.fetch([request()]), 'CONNECTOR_UNAVAILABLE');
+        const error = await rejectsWith(connector.fetch([request()], FETCH), 'CONNECTOR_UNAVAILABLE');
         assert.doesNotMatch(error.message, /s3cret|ECONNREFUSED/);
         assert.equal(connector.status().state, 'ERROR');
       });
@@ -421,7 +429,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         const slow = resourceOf('101001/000015', { id: 'INTEGER' }, { table: 'slow_people', columns: { id: 'id' } });
         await withConnector(context(), { schema: 'dept_src', statementTimeoutMs: 50 }, async (connector) => {
           const started = Date.now();
-          const error = await rejectsWith(connector.fetch([request({ resource: slow })]), 'CONNECTOR_TIMEOUT');
+          const error = await rejectsWith(connector.fetch([request({ resource: slow })], FETCH), 'CONNECTOR_TIMEOUT');
           assert.ok(Date.now() - started < 900, 'the read was cancelled before pg_sleep ended');
           assert.match(error.message, /101001\/000015.*50 ms/);
           assert.equal(connector.status().state, 'OK');
@@ -437,7 +445,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         await withConnector(context(), { schema: 'dept_src', url, statementTimeoutMs: 1234 }, async (connector) => {
           const [result] = await connector.fetch([
             request({ resource: facts, select: ['readOnly', 'statementTimeout'], order: [{ item: 'readOnly', direction: 'ASC' }] }),
-          ]);
+          ], FETCH);
           assert.deepEqual(result!.rows[0], { readOnly: 'on', statementTimeout: '1234ms' });
         });
       });
@@ -450,12 +458,12 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         try {
           await withConnector(context(), { schema: 'dept_src', url: through.toString() }, async (connector) => {
             assert.equal(connector.status().state, 'OK');
-            await connector.fetch([request()]);
+            await connector.fetch([request()], FETCH);
             await relay.close();
-            await rejectsWith(connector.fetch([request()]), 'CONNECTOR_UNAVAILABLE');
+            await rejectsWith(connector.fetch([request()], FETCH), 'CONNECTOR_UNAVAILABLE');
             assert.equal(connector.status().state, 'ERROR');
             relay = await startRelay(target, relay.port);
-            const [result] = await connector.fetch([request()]);
+            const [result] = await connector.fetch([request()], FETCH);
             assert.equal(result!.rows.length, PEOPLE.length);
             assert.deepEqual(connector.status(), { state: 'OK', message: null });
           });

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../common/config.js';
 import assert from 'node:assert/strict';
 import { findProblems } from '../../common/validation.js';
 import { isMeridianError } from '../../common/errors.js';
@@ -44,8 +45,9 @@ describe('Connectors: PostgreSQL config and binding', () => {
     const context: ConnectorContext = {
       gatewayDatabase: undefined as never,
       gatewayDatabaseUrl: null,
-      settings: { statementTimeoutMs: 5000, maxConnections: 4 },
+      settings: loadConfig({}).connectors,
       logger: silentLogger(),
+      secret: () => undefined,
     };
     const config = { url: 'mysql://root:hunter2@db/x', password: 'hunter2', statementTimeoutMs: 0 };
     assert.throws(

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../common/config.js';
 import assert from 'node:assert/strict';
 import { isMeridianError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
@@ -40,8 +41,9 @@ describeEachDatabase('Connectors: creating a registered connector', (get) => {
     const context: ConnectorContext = {
       gatewayDatabase: get().db.knex,
       gatewayDatabaseUrl: get().url,
-      settings: { statementTimeoutMs: 5000, maxConnections: 2 },
+      settings: loadConfig({}, { 'connectors.maxConnections': 2 }).connectors,
       logger: silentLogger(),
+      secret: () => undefined,
     };
     const connector = createConnector({ id: 'hukou', kind: 'POSTGRES', department: '11100000000000000X', config: {} }, context);
     assert.equal(connector.id, 'hukou');
