@@ -14,6 +14,8 @@ export interface SourceKind {
   readonly bindingSchema: object;
   /** Problems of a binding beyond its schema, given the resource's items; paths relative to the binding. */
   bindingProblems(binding: unknown, items: readonly { readonly name: string; readonly type: ItemType }[]): Problem[];
+  /** Problems of a config beyond its schema that depend on the gateway's settings; paths relative to the config. */
+  configProblems?(config: unknown): Problem[];
 }
 
 /** The connector kinds this gateway offers, by kind. */

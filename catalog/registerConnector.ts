@@ -73,7 +73,12 @@ export function connectorProblems(
   if (!kind) {
     problems.push({ path: joinPath(root, 'kind'), message: `is not offered by this gateway (offered: ${[...kinds.keys()].join(', ') || 'none'})` });
   } else {
-    problems.push(...findProblems(kind.configSchema, connector.config, joinPath(root, 'config')));
+    const schemaProblems = findProblems(kind.configSchema, connector.config, joinPath(root, 'config'));
+    problems.push(...schemaProblems);
+    // Settings-dependent checks read fields the schema guarantees.
+    if (schemaProblems.length === 0 && kind.configProblems) {
+      problems.push(...kind.configProblems(connector.config).map((p) => ({ ...p, path: joinPath(joinPath(root, 'config'), p.path) })));
+    }
   }
   if (!departments.has(connector.department)) {
     problems.push({ path: joinPath(root, 'department'), message: `${connector.department} is not a registered department` });

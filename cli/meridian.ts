@@ -12,7 +12,7 @@ import { isMeridianError, type Problem } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { cliActor, migrateLatest, type Database } from '../db/index.js';
 import { exportCatalog, importCatalog, parseCatalogText, serializeCatalog } from '../catalog/index.js';
-import { connectorKinds } from '../connectors/index.js';
+import { sourceKindsFor } from '../connectors/index.js';
 import { ROLES } from '../catalog/index.js';
 import { hashApiKey, issueApiKey } from '../gateway/auth/apiKeys.js';
 import { openConfiguredDatabase, startGateway } from '../gateway/createGateway.js';
@@ -130,7 +130,7 @@ catalog
   .action((file: string) =>
     withDatabase(async (db) => {
       const parsed = parseCatalogText(readFileSync(file, 'utf8'), file);
-      const summary = await importCatalog(db.knex, parsed, connectorKinds, cliActor);
+      const summary = await importCatalog(db.knex, parsed, sourceKindsFor(config().connectors), cliActor);
       process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     }).catch(reportFailure),
   );

@@ -3,12 +3,32 @@
  * registry: kind to factory. HTTP and GATEWAY join in a later issue.
  */
 import type { ConnectorKind, ConnectorRecord } from '../catalog/model.js';
+import type { SourceKind, SourceKinds } from '../catalog/SourceKinds.js';
+import type { ConnectorSettings } from '../common/config.js';
 import { validationFailed } from '../common/errors.js';
 import type { Connector, ConnectorContext, ConnectorFactory } from './Connector.js';
 import { postgresConnector } from './postgres/postgresConnector.js';
 
 /** Connector factories by kind; frozen. */
 export const connectorKinds: ReadonlyMap<ConnectorKind, ConnectorFactory> = frozenMap([[postgresConnector.kind, postgresConnector]]);
+
+/**
+ * The connector kinds as the catalog validates them: schemas, binding rules,
+ * and config checks bound to this gateway's settings (allow-list, secrets).
+ */
+export function sourceKindsFor(settings: ConnectorSettings): SourceKinds {
+  return frozenMap(
+    [...connectorKinds].map(([kind, factory]): [ConnectorKind, SourceKind] => [
+      kind,
+      {
+        configSchema: factory.configSchema,
+        bindingSchema: factory.bindingSchema,
+        bindingProblems: (binding, items) => factory.bindingProblems(binding, items),
+        configProblems: (config) => factory.configProblems(config, settings),
+      },
+    ]),
+  );
+}
 
 /**
  * Creates the connector of a registered record (not yet started). Throws

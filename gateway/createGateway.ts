@@ -19,7 +19,7 @@ import type { MeridianConfig } from '../common/config.js';
 import { isMeridianError, meridianError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { ensureSetting, migrateLatest, openDatabase, type Database } from '../db/index.js';
-import { connectorKinds } from '../connectors/index.js';
+import { sourceKindsFor } from '../connectors/index.js';
 import { createLedgerWriter, type LedgerWriter } from '../ledger/index.js';
 import { authenticate } from './auth/apiKeys.js';
 import type { GatewayServices, RequestContext } from './context.js';
@@ -78,6 +78,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     holidays: config.applications.holidays,
     workdays: config.applications.makeUpWorkdays,
   });
+  const sourceKinds = sourceKindsFor(config.connectors);
   const db = options.database ?? (await openConfiguredDatabase(config));
   const { knex } = db;
   await migrateLatest(knex);
@@ -87,7 +88,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (config.adminKey) await ensureAdminKey(knex, config.adminKey, config.operator, clock.now());
   let demoKeys: DemoKey[] = [];
   if (loadDemoNow) {
-    demoKeys = await loadDemo(knex, connectorKinds, clock.now());
+    demoKeys = await loadDemo(knex, sourceKinds, clock.now());
     saveDemoKeys(config.dataDir, demoKeys);
     logger.info({ keys: demoKeys.length }, 'demo loaded');
   }
@@ -125,7 +126,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     knex,
     state,
     connectors,
-    connectorKinds,
+    connectorKinds: sourceKinds,
     ledger,
     cursors,
     maskSecret,

@@ -4,7 +4,8 @@ import { request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import type { Knex } from 'knex';
 import { registerConnector } from '../../catalog/index.js';
-import { connectorKinds } from '../../connectors/index.js';
+import { sourceKindsFor } from '../../connectors/index.js';
+import { loadConfig } from '../../common/config.js';
 import { cliActor } from '../../db/index.js';
 import { buildDemoCatalog } from '../../demo/index.js';
 import { describeEachDatabase } from '../support/databases.js';
@@ -121,7 +122,7 @@ describeEachDatabase('Gateway health: live and ready', (get) => {
     await registerConnector(
       knex,
       { id: 'down-db', kind: 'POSTGRES', department, config: { url: 'postgres://reader:s3cret-Pa55@127.0.0.1:1/source', statementTimeoutMs: 500 } },
-      connectorKinds,
+      sourceKindsFor(loadConfig({}).connectors),
       cliActor,
     );
     await demoGateway.gateway.services.state.refresh('catalog');

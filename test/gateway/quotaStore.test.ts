@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { cliActor } from '../../db/index.js';
 import { importCatalog, loadCatalogSnapshot } from '../../catalog/index.js';
-import { connectorKinds } from '../../connectors/index.js';
+import { sourceKindsFor } from '../../connectors/index.js';
+import { loadConfig } from '../../common/config.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 import { createGrant } from '../../gateway/grants/grantStore.js';
 import { admitExchange, pruneQuotaCounters, quotaWindows, releaseRows } from '../../gateway/grants/quotaStore.js';
@@ -38,7 +39,7 @@ describeEachDatabase('Quotas: admission against counters shared by every instanc
   before(async () => {
     knex = get().db.knex;
     // Departments, connectors and resources only: grants need a resource to point at.
-    await importCatalog(knex, { ...demo, resources: demo.resources }, connectorKinds, cliActor);
+    await importCatalog(knex, demo, sourceKindsFor(loadConfig({}).connectors), cliActor);
   });
 
   it('places the day window at local midnight in the configured zone', () => {
