@@ -22,6 +22,7 @@ import { ensureSetting, migrateLatest, openDatabase, type Database } from '../db
 import { sourceKindsFor } from '../connectors/index.js';
 import { createLedgerWriter, type LedgerWriter } from '../ledger/index.js';
 import { authenticate } from './auth/apiKeys.js';
+import { actingFor, ON_BEHALF_OF_HEADER } from './auth/onBehalfOf.js';
 import type { GatewayServices, RequestContext } from './context.js';
 import { createCursorCodec, generateCursorKey } from './exchange/cursorCodec.js';
 import { createFormatError } from './formatError.js';
@@ -188,10 +189,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         const now = clock.now();
         let principal;
         try {
-          principal = authenticate(state.keys, req.get('authorization'), now);
+          principal = actingFor(authenticate(state.keys, req.get('authorization'), now), req.get(ON_BEHALF_OF_HEADER));
         } catch (error) {
           if (!isMeridianError(error)) throw error;
-          throw new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: 401 } } });
+          throw new GraphQLError(error.message, { originalError: error, extensions: { code: error.code, http: { status: error.status } } });
         }
         const requestId = res.locals.requestId as string;
         const gone = new AbortController();

@@ -3,6 +3,7 @@
  * one of its tables, as JSON Schemas, plus the binding checks a schema cannot
  * express (every item has a column, no column for an unknown item).
  */
+import { resilienceSchema } from '../resilienceSchema.js';
 import type { Problem } from '../../common/errors.js';
 import { joinPath } from '../../common/validation.js';
 
@@ -38,6 +39,7 @@ export const postgresConfigSchema = {
     url: { type: 'string', pattern: '^postgres(ql)?://' },
     statementTimeoutMs: { type: 'integer', minimum: 1, maximum: 600000 },
     maxConnections: { type: 'integer', minimum: 1, maximum: 100 },
+    resilience: resilienceSchema,
   },
 } as const;
 

@@ -104,7 +104,8 @@ export async function runDataExchange(
       traceId: null,
       at: at.toISOString(),
       finishedAt: services.clock.now().toISOString(),
-      consumerDepartment,
+      // The calling principal's department; for an upstream gateway, the department it asks for is onBehalfOf.
+      consumerDepartment: principal.department,
       consumerApp: principal.keyId,
       onBehalfOf: principal.onBehalfOf ?? null,
       providerDepartment: resource.provider,
