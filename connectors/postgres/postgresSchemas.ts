@@ -3,7 +3,7 @@
  * one of its tables, as JSON Schemas, plus the binding checks a schema cannot
  * express (every item has a column, no column for an unknown item).
  */
-import { resilienceSchema } from '../resilienceSchema.js';
+import { resilienceSchema, type ResilienceOverrides } from '../resilienceSchema.js';
 import type { Problem } from '../../common/errors.js';
 import { joinPath } from '../../common/validation.js';
 
@@ -20,6 +20,7 @@ export interface PostgresConfig {
   readonly url?: string;
   readonly statementTimeoutMs?: number;
   readonly maxConnections?: number;
+  readonly resilience?: ResilienceOverrides;
 }
 
 /** A resource's binding to one table (or view) of the source. */
