@@ -169,6 +169,16 @@ export function meridianError(
   return new MeridianError(code, params, extensions);
 }
 
+/**
+ * An error another Meridian (an upstream gateway) answered with: the same
+ * catalog code, its message kept as the upstream worded it.
+ */
+export function upstreamError(code: ErrorCode, message: string, extensions: ErrorExtensions = {}): MeridianError {
+  const error = new MeridianError(code, {}, extensions);
+  Object.defineProperty(error, 'message', { value: `Upstream gateway: ${message}`, enumerable: false, writable: true, configurable: true });
+  return error;
+}
+
 /** The catalog row of a code, for docs and tests. */
 export function describeError(code: ErrorCode): ErrorSpec {
   return catalog[code];
