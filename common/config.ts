@@ -24,6 +24,8 @@ export interface QueryLimits {
   readonly maxAliases: number;
   /** Largest request body accepted, in bytes. */
   readonly maxBodyBytes: number;
+  /** Most related rows one look-up of a related resource may return (for one level of one request). */
+  readonly maxLookupRows: number;
 }
 
 export interface LedgerSettings {
@@ -145,6 +147,7 @@ const configSchema = {
         maxPageSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
         maxAliases: { type: 'integer', minimum: 0, default: 30 },
         maxBodyBytes: { type: 'integer', minimum: 1024, default: 1048576 },
+        maxLookupRows: { type: 'integer', minimum: 1, maximum: 100000, default: 5000 },
       },
     },
     ledger: {

@@ -128,7 +128,7 @@ export function decide(input: DecisionInput): Decision {
         choice.grant
           ? `Grant ${choice.grant.id} of department ${department} does not release ${missing.join(', ')} of ${code}, and no other grant in force releases every requested item`
           : `${plural(missing, 'Item', 'Items')} ${missing.join(', ')} of ${code} ${plural(missing, 'is', 'are')} shared on condition and department ${department} holds no grant in force for ${plural(missing, 'it', 'them')}`,
-        `Ask without ${missing.join(', ')}, or ${lowerFirst(applyAction(code, missing, 'Apply for'))}`,
+        `Ask without ${missing.join(', ')}, or ${lowerFirst(applyAction(code, missing, `Apply for ${missing.join(', ')}`))}`,
         { resource: code, items: missing, grantId: choice.grant?.id ?? null },
       );
     }

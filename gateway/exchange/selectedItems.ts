@@ -47,3 +47,14 @@ export function selectedNodeFields(info: GraphQLResolveInfo): string[] {
   }
   return [...names];
 }
+
+/** Names of the fields selected directly under the current (object or list) field, in first-seen order. */
+export function selectedObjectFields(info: GraphQLResolveInfo): string[] {
+  const names = new Set<string>();
+  for (const fieldNode of info.fieldNodes) {
+    for (const field of collectFields(fieldNode.selectionSet, info)) {
+      if (field.name.value !== '__typename') names.add(field.name.value);
+    }
+  }
+  return [...names];
+}
