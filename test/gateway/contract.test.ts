@@ -8,6 +8,7 @@ import {
   getNamedType,
   isEnumType,
   isInputObjectType,
+  isListType,
   isNonNullType,
   isObjectType,
   parse,
@@ -54,7 +55,7 @@ interface CatalogResource {
   apiName: string;
   status: string;
   shareMethod: string;
-  items: { name: string; type: string; filterable: boolean }[];
+  items: { name: string; type: string; filterable: boolean; key: boolean; references: { resource: { code: string }; item: string; field: string } | null }[];
 }
 
 async function introspect(url: string, key: string): Promise<GraphQLSchema> {
@@ -93,7 +94,7 @@ describeEachDatabase('Gateway contract: the schema a client introspects', (get) 
     const listed = await graphql<{ catalog: { nodes: CatalogResource[] } }>(
       demo.url,
       demo.keys.CATALOG_ADMIN!,
-      '{ catalog(first: 100) { nodes { code apiName status shareMethod items { name type filterable } } } }',
+      '{ catalog(first: 100) { nodes { code apiName status shareMethod items { name type filterable key references { resource { code } item field } } } } }',
     );
     assert.equal(listed.errors, undefined, JSON.stringify(listed.errors));
     resources = listed.data!.catalog.nodes;
@@ -129,11 +130,26 @@ describeEachDatabase('Gateway contract: the schema a client introspects', (get) 
       const object = schema.getType(typeName);
       assert.ok(isObjectType(object), `${typeName} is an object type`);
       const itemFields = object.getFields();
-      assert.deepEqual(Object.keys(itemFields).sort(), resource.items.map((item) => item.name).sort(), typeName);
+      const served = resources.filter((r) => r.status === 'PUBLISHED' && r.shareMethod === 'INTERFACE');
+      const references = resource.items.filter((item) => item.references && served.some((r) => r.code === item.references!.resource.code));
+      assert.deepEqual(
+        Object.keys(itemFields).sort(),
+        [...resource.items.map((item) => item.name), ...references.map((item) => item.references!.field)].sort(),
+        typeName,
+      );
       for (const item of resource.items) {
         const type = itemFields[item.name]!.type;
         assert.ok(!isNonNullType(type), `${typeName}.${item.name} is nullable (NULLs and REDACT masks)`);
         assert.equal(getNamedType(type).name, SCALAR_OF_ITEM_TYPE[item.type], `${typeName}.${item.name} (${item.type})`);
+      }
+      for (const item of references) {
+        const related = served.find((r) => r.code === item.references!.resource.code)!;
+        const type = itemFields[item.references!.field]!.type;
+        const relatedKeys = related.items.filter((candidate) => candidate.key).map((candidate) => candidate.name);
+        const single = relatedKeys.length === 1 && relatedKeys[0] === item.references!.item;
+        assert.ok(!isNonNullType(type), `${typeName}.${item.references!.field} is nullable: a denied look-up nulls it`);
+        assert.equal(isListType(type), !single, `${typeName}.${item.references!.field} is ${single ? 'one row' : 'a list'}`);
+        assert.equal(getNamedType(type).name, related.apiName[0]!.toUpperCase() + related.apiName.slice(1));
       }
     }
   });
