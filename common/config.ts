@@ -96,6 +96,13 @@ export interface MeridianConfig {
   readonly operator: OperatorDepartment;
   /** Load the demo departments, data and resources into an empty database. */
   readonly demo: boolean;
+  /** Which demo: a city's departments, or a province's (the upstream of the city demo). */
+  readonly demoProfile: 'city' | 'province';
+  /**
+   * The GraphQL URL of a province demo gateway. When set, the city demo also
+   * registers a resource served from it (secret DEMO_UPSTREAM_KEY; its host must be on the allow-list).
+   */
+  readonly demoUpstream: string | null;
   readonly logLevel: LogLevel;
   /** Time zone of working days and reports. */
   readonly timeZone: string;
@@ -133,6 +140,8 @@ const configSchema = {
       },
     },
     demo: { type: 'boolean', default: true },
+    demoProfile: { enum: ['city', 'province'], default: 'city' },
+    demoUpstream: { type: ['string', 'null'], pattern: '^https?://', default: null },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     timeZone: { type: 'string', minLength: 1, default: 'Asia/Shanghai' },
     introspection: { type: 'boolean', default: true },
@@ -215,6 +224,8 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   MERIDIAN_OPERATOR_CODE: 'operator.code',
   MERIDIAN_OPERATOR_NAME: 'operator.name',
   MERIDIAN_DEMO: 'demo',
+  MERIDIAN_DEMO_PROFILE: 'demoProfile',
+  MERIDIAN_DEMO_UPSTREAM: 'demoUpstream',
   MERIDIAN_LOG_LEVEL: 'logLevel',
   MERIDIAN_TIME_ZONE: 'timeZone',
   MERIDIAN_INTROSPECTION: 'introspection',
