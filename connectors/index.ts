@@ -1,3 +1,6 @@
 export * from './Connector.js';
 export * from './registry.js';
+export * from './guardConnector.js';
+export * from './resilienceSchema.js';
 export * from './postgres/index.js';
+export { upstreamConnector } from './gateway/index.js';

@@ -20,6 +20,18 @@ export const DATA_ROLES: readonly Role[] = ['CONSUMER', 'GATEWAY'];
  */
 const MASK_SAFE_OPERATORS: readonly string[] = ['eq'];
 
+/**
+ * A downstream gateway asking on behalf of a department may also use `in` on
+ * a masked item: that is how it batches its related-resource look-ups (the
+ * values come from rows, not from its consumer), and it applies the eq-only
+ * rule to its own consumers' filters before asking.
+ */
+const GATEWAY_MASK_SAFE_OPERATORS: readonly string[] = ['eq', 'in'];
+
+function actsAsGateway(principal: DecisionInput['principal']): boolean {
+  return principal.roles.includes('GATEWAY') && (principal.onBehalfOf ?? null) !== null;
+}
+
 /** Decides one exchange: allow with obligations, or deny with a code, a reason and what to do. */
 export function decide(input: DecisionInput): Decision {
   const { decisionId, principal, resource, use, now } = input;
@@ -147,11 +159,12 @@ export function decide(input: DecisionInput): Decision {
   }
 
   const masks = masksFor(items, grant);
+  const safe = actsAsGateway(principal) ? GATEWAY_MASK_SAFE_OPERATORS : MASK_SAFE_OPERATORS;
   const revealing = names.filter(
     (name) =>
       Object.hasOwn(masks, name) &&
       (use.ordered.includes(name) ||
-        (Object.hasOwn(use.filtered, name) && use.filtered[name]!.some((op) => !MASK_SAFE_OPERATORS.includes(op)))),
+        (Object.hasOwn(use.filtered, name) && use.filtered[name]!.some((op) => !safe.includes(op)))),
   );
   if (revealing.length > 0) {
     return deny(

@@ -140,7 +140,10 @@ export async function runExchange(spec: ExchangeSpec, ctx: RequestContext): Prom
         ctx.logger.warn({ grantId: unused.grantId, err: String(releaseError) }, 'reserved quota rows not released'),
       );
     }
-    if (isMeridianError(error) && (error.code === 'LEDGER_UNAVAILABLE' || error.extensions.exchangeId === exchangeId)) throw error;
+    // This gateway's ledger failing, or a denial already logged: nothing more to write. An upstream's
+    // LEDGER_UNAVAILABLE is a source failure like any other and is logged here as an ERROR.
+    const ownLedgerDown = isMeridianError(error) && error.code === 'LEDGER_UNAVAILABLE' && error.extensions.upstream !== true;
+    if (ownLedgerDown || (isMeridianError(error) && error.extensions.exchangeId === exchangeId)) throw error;
     const failure = toClientError(error, ctx, exchangeId);
     await record('ERROR', { errorCode: failure.code });
     throw failure;

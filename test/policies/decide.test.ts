@@ -435,6 +435,30 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'lets a downstream gateway asking on behalf of a department use in on a masked item (its batched look-ups)',
+    principal: principalOf({ roles: ['GATEWAY'], department: TAX, onBehalfOf: CIVIL_AFFAIRS }),
+    resource: population,
+    use: use(['gender'], { idNumber: ['in'] }),
+    expect: {
+      effect: 'allow',
+      reason: 'shared unconditionally',
+      obligations: noGrantObligations(['idNumber', 'gender'], { idNumber: { kind: 'PARTIAL', keepStart: 6, keepEnd: 4 } }),
+    },
+  },
+  {
+    name: 'still denies a gateway a range filter on a masked item',
+    principal: principalOf({ roles: ['GATEWAY'], department: TAX, onBehalfOf: CIVIL_AFFAIRS }),
+    resource: population,
+    use: use(['gender'], { idNumber: ['gt'] }),
+    expect: {
+      effect: 'deny',
+      code: 'ITEMS_NOT_GRANTED',
+      reason: 'would reveal',
+      params: { resource: population.code, items: ['idNumber'] },
+      action: 'only with eq and',
+    },
+  },
+  {
     name: 'denies a prefix filter on a masked item',
     resource: population,
     use: use(['gender'], { idNumber: ['prefix'] }),
