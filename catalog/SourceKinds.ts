@@ -6,6 +6,14 @@
 import type { Problem } from '../common/errors.js';
 import type { ConnectorKind, ItemType } from './model.js';
 
+/** What a binding check knows of each item of the resource. */
+export interface BindingItem {
+  readonly name: string;
+  readonly type: ItemType;
+  readonly filterable?: boolean;
+  readonly key?: boolean;
+}
+
 /** The metadata of one connector kind: the schemas of its config and of a resource's binding. */
 export interface SourceKind {
   /** JSON Schema of a connector's config. */
@@ -13,7 +21,7 @@ export interface SourceKind {
   /** JSON Schema of a resource's binding to this kind of source. */
   readonly bindingSchema: object;
   /** Problems of a binding beyond its schema, given the resource's items; paths relative to the binding. */
-  bindingProblems(binding: unknown, items: readonly { readonly name: string; readonly type: ItemType }[]): Problem[];
+  bindingProblems(binding: unknown, items: readonly BindingItem[]): Problem[];
   /** Problems of a config beyond its schema that depend on the gateway's settings; paths relative to the config. */
   configProblems?(config: unknown): Problem[];
 }

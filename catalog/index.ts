@@ -2,7 +2,7 @@
 export * from './model.js';
 export * from './conditions.js';
 export type * from './CatalogFile.js';
-export type { SourceKind, SourceKinds } from './SourceKinds.js';
+export type { BindingItem, SourceKind, SourceKinds } from './SourceKinds.js';
 export { catalogSchemas, catalogSchemaProblems, CONNECTOR_ID_PATTERN, type CatalogSchemaName } from './catalogSchemas.js';
 export { CLASSIFICATION_CLASSES, classificationPath, classificationProblem } from './classification.js';
 export { CONTROL_PLANE_TYPE_NAMES, DATA_TYPE_SUFFIXES, apiNameProblem } from './reservedTypeNames.js';

@@ -288,7 +288,7 @@ function checkSource(
     problems.push(...bindingSchemaProblems);
     return;
   }
-  const typed = items.map((item) => ({ name: item.name, type: item.type }));
+  const typed = items.map((item) => ({ name: item.name, type: item.type, filterable: item.filterable, key: item.key }));
   for (const problem of kind.bindingProblems(resource.source.binding, typed)) {
     const relative = problem.path === '(root)' ? '' : problem.path;
     problems.push({ path: relative ? joinPath(bindingPath, relative) : bindingPath, message: problem.message });

@@ -8,8 +8,9 @@ import type { Knex } from 'knex';
 import type { Logger } from '../common/logger.js';
 import type { ConnectorSettings } from '../common/config.js';
 import type { Problem } from '../common/errors.js';
-import type { ConnectorKind, ItemType, ResourceDefinition } from '../catalog/model.js';
+import type { ConnectorKind, ResourceDefinition } from '../catalog/model.js';
 import type { Condition, OrderTerm } from '../catalog/conditions.js';
+import type { BindingItem } from '../catalog/SourceKinds.js';
 
 export type { Condition, ConditionOp, OrderTerm } from '../catalog/conditions.js';
 
@@ -106,7 +107,7 @@ export interface ConnectorFactory {
    * Problems of a binding beyond its schema, given the resource's items
    * (for example an item without a column). Paths are relative to the binding.
    */
-  bindingProblems(binding: unknown, items: readonly { readonly name: string; readonly type: ItemType }[]): Problem[];
+  bindingProblems(binding: unknown, items: readonly BindingItem[]): Problem[];
   /**
    * Problems of a config beyond its schema that depend on the gateway's
    * settings (an HTTP host outside the allow-list, a secret name that is not

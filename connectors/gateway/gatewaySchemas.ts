@@ -6,6 +6,7 @@
  * configured, the field map naming known items.
  */
 import type { ConnectorSettings } from '../../common/config.js';
+import { isAllowedHost } from '../allowList.js';
 import type { Problem } from '../../common/errors.js';
 import { joinPath } from '../../common/validation.js';
 import { resilienceSchema, type ResilienceOverrides } from '../resilienceSchema.js';
@@ -126,13 +127,8 @@ export function hostProblem(url: string, allowList: readonly string[]): string |
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return 'must be an http or https URL';
   if (parsed.username || parsed.password) return 'must not hold credentials: name a secret in auth.secret';
-  const host = parsed.hostname.toLowerCase();
-  const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80');
-  const allowed = allowList.some((entry) => {
-    const lower = entry.toLowerCase();
-    return lower === host || lower === `${host}:${port}`;
-  });
-  return allowed ? null : `host ${parsed.host} is not on the HTTP allow-list (connectors.httpAllowList, MERIDIAN_HTTP_ALLOW_LIST)`;
+  return isAllowedHost(parsed, allowList)
+    ? null : `host ${parsed.host} is not on the HTTP allow-list (connectors.httpAllowList, MERIDIAN_HTTP_ALLOW_LIST)`;
 }
 
 /** The upstream item an item is read from. */
