@@ -37,7 +37,7 @@ export interface LedgerSettings {
 
 /** When a connector's circuit breaker opens (fails fast) and when it tries again. */
 export interface BreakerSettings {
-  /** Open when at least this percentage of the fetches in the rolling window failed... */
+  /** Open when more than this percentage of the fetches in the rolling window failed... */
   readonly errorThresholdPercentage: number;
   /** ...and at least this many fetches were made in it. */
   readonly volumeThreshold: number;

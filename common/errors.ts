@@ -169,6 +169,12 @@ export function meridianError(
   return new MeridianError(code, params, extensions);
 }
 
+/** The error with `detail` after its catalog message, for causes the template has no slot for. */
+export function withDetail(error: MeridianError, detail: string): MeridianError {
+  error.message = `${error.message}: ${detail}`;
+  return error;
+}
+
 /**
  * An error another Meridian (an upstream gateway) answered with: the same
  * catalog code, its message kept as the upstream worded it.

@@ -1,16 +1,25 @@
 /**
  * The frozen registry of connector kinds, in the manner of knex's dialect
- * registry: kind to factory. HTTP and GATEWAY join in a later issue.
+ * registry: kind to factory. Every connector it creates runs behind the
+ * guard (timeout, concurrency limit, circuit breaker).
  */
 import type { ConnectorKind, ConnectorRecord } from '../catalog/model.js';
 import type { SourceKind, SourceKinds } from '../catalog/SourceKinds.js';
 import type { ConnectorSettings } from '../common/config.js';
 import { validationFailed } from '../common/errors.js';
 import type { Connector, ConnectorContext, ConnectorFactory } from './Connector.js';
+import { guardConnector } from './guardConnector.js';
 import { postgresConnector } from './postgres/postgresConnector.js';
+import { upstreamConnector } from './gateway/upstreamConnector.js';
+import { httpConnector } from './http/httpConnector.js';
+import type { ResilienceOverrides } from './resilienceSchema.js';
 
 /** Connector factories by kind; frozen. */
-export const connectorKinds: ReadonlyMap<ConnectorKind, ConnectorFactory> = frozenMap([[postgresConnector.kind, postgresConnector]]);
+export const connectorKinds: ReadonlyMap<ConnectorKind, ConnectorFactory> = frozenMap([
+  [postgresConnector.kind, postgresConnector],
+  [httpConnector.kind, httpConnector],
+  [upstreamConnector.kind, upstreamConnector],
+]);
 
 /**
  * The connector kinds as the catalog validates them: schemas, binding rules,
@@ -31,7 +40,9 @@ export function sourceKindsFor(settings: ConnectorSettings): SourceKinds {
 }
 
 /**
- * Creates the connector of a registered record (not yet started). Throws
+ * Creates the connector of a registered record (not yet started), behind the
+ * guard of guardConnector: timeout, concurrency limit and circuit breaker, with
+ * the config's `resilience` over the gateway's settings. Throws
  * VALIDATION_FAILED for a kind this gateway has no factory for, or a config
  * its kind's schema rejects.
  */
@@ -43,7 +54,10 @@ export function createConnector(record: ConnectorRecord, context: ConnectorConte
       { path: 'kind', message: `${record.kind} connectors are not available in this gateway (available: ${available})` },
     ]);
   }
-  return factory.create(record.id, record.config, context);
+  const connector = factory.create(record.id, record.config, context);
+  // create() validated the config, and every kind's schema declares `resilience` as resilienceSchema.
+  const overrides = record.config.resilience as ResilienceOverrides | undefined;
+  return guardConnector(connector, context.settings, overrides, context.logger);
 }
 
 /** A Map that refuses changes at run time too, since Object.freeze leaves a Map's entries writable. */
