@@ -54,6 +54,13 @@ function printBanner(url: string, cfg: MeridianConfig, keys: readonly DemoKey[])
   if (keys.length > 0) {
     lines.push(`  Demo API keys (send as "Authorization: Bearer <key>"; kept in ${demoKeysPath(cfg.dataDir)}):`);
     for (const key of keys) lines.push(`    ${key.role.padEnd(15)} ${key.departmentName.padEnd(14, '\u3000')} ${key.key}`);
+    if (cfg.demoProfile === 'city') {
+      lines.push(
+        cfg.demoUpstream === null
+          ? '  See a resource served from a province gateway: npm run start:pair'
+          : `  Upstream: the province gateway ${cfg.demoUpstream} serves data.provincialCreditRatings`,
+      );
+    }
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }

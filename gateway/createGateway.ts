@@ -89,7 +89,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (config.adminKey) await ensureAdminKey(knex, config.adminKey, config.operator, clock.now());
   let demoKeys: DemoKey[] = [];
   if (loadDemoNow) {
-    demoKeys = await loadDemo(knex, sourceKinds, clock.now());
+    demoKeys = await loadDemo(knex, sourceKinds, clock.now(), config);
     saveDemoKeys(config.dataDir, demoKeys);
     logger.info({ keys: demoKeys.length }, 'demo loaded');
   }

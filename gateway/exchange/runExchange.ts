@@ -25,6 +25,9 @@ export const RAW_REFERENCES = Symbol('meridian.rawReferences');
 /** A row as returned to the client (masked), with its raw reference values aside. */
 export type ExchangeNode = Record<string, unknown> & { [RAW_REFERENCES]?: Readonly<Record<string, unknown>> };
 
+/** Codes by which an upstream gateway's policies refuse an exchange. */
+const UPSTREAM_DENIALS: ReadonlySet<string> = new Set(['APPLICATION_REQUIRED', 'ITEMS_NOT_GRANTED', 'GRANT_EXPIRED', 'QUOTA_EXCEEDED', 'NOT_SHARED']);
+
 /** The read an exchange makes once allowed. */
 export interface ReadPlan {
   readonly conditions: readonly Condition[];
@@ -145,7 +148,9 @@ export async function runExchange(spec: ExchangeSpec, ctx: RequestContext): Prom
     const ownLedgerDown = isMeridianError(error) && error.code === 'LEDGER_UNAVAILABLE' && error.extensions.upstream !== true;
     if (ownLedgerDown || (isMeridianError(error) && error.extensions.exchangeId === exchangeId)) throw error;
     const failure = toClientError(error, ctx, exchangeId);
-    await record('ERROR', { errorCode: failure.code });
+    // An upstream gateway's policy refusal is a denial here too, with the upstream's code.
+    const deniedUpstream = failure.extensions.upstream === true && UPSTREAM_DENIALS.has(failure.code);
+    await record(deniedUpstream ? 'DENIED' : 'ERROR', { errorCode: failure.code });
     throw failure;
   }
 }

@@ -2,14 +2,30 @@
  * The demo, loaded into an empty database on start: departments and their
  * source data, the published catalog, grants, and one API key per role. The
  * keys are shown once at load and kept in <dataDir>/demo-keys.json (mode 0600)
- * so later starts can show them again.
+ * so later starts can show them again. Which demo is the configuration's
+ * choice: the city (reading from a province gateway when demoUpstream is set)
+ * or the province.
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import type { MeridianConfig } from '../../common/config.js';
 import { systemActor } from '../../db/index.js';
-import { importCatalog, loadCatalogSnapshot, type SourceKinds } from '../../catalog/index.js';
-import { buildDemoCatalog, buildDemoGrants, createDemoSources, demoKeyHolders } from '../../demo/index.js';
+import { importCatalog, loadCatalogSnapshot, type CatalogFile, type SourceKinds } from '../../catalog/index.js';
+import {
+  buildDemoCatalog,
+  buildDemoGrants,
+  buildProvinceCatalog,
+  buildProvinceGrants,
+  buildProvinceUpstreamGrants,
+  createDemoSources,
+  createProvinceSources,
+  demoKeyHolders,
+  provinceKeyHolders,
+  withProvinceUpstream,
+  type DemoGrant,
+  type DemoKeyHolder,
+} from '../../demo/index.js';
 import type { Role } from '../../catalog/index.js';
 import { issueApiKey } from '../auth/apiKeys.js';
 import { createGrant } from '../grants/grantStore.js';
@@ -28,16 +44,52 @@ export async function isEmptyDatabase(knex: Knex): Promise<boolean> {
   return !(await knex('departments').first('code'));
 }
 
-/** Loads the whole demo in one transaction: it is there completely or not at all. */
-export async function loadDemo(knex: Knex, kinds: SourceKinds, now: Date): Promise<DemoKey[]> {
-  const file = buildDemoCatalog();
+/** Which demo to load: the configuration's demo settings. */
+export type DemoChoice = Pick<MeridianConfig, 'demoProfile' | 'demoUpstream'>;
+
+/** What one demo consists of. */
+interface DemoPlan {
+  readonly catalog: CatalogFile;
+  createSources(trx: Knex.Transaction): Promise<Record<string, number>>;
+  readonly grants: readonly DemoGrant[];
+  readonly holders: readonly DemoKeyHolder[];
+}
+
+function demoPlan(choice: DemoChoice, now: Date): DemoPlan {
+  if (choice.demoProfile === 'province') {
+    const province = buildProvinceCatalog();
+    return {
+      catalog: province,
+      createSources: (trx) => createProvinceSources(trx),
+      grants: buildProvinceGrants(province, now),
+      holders: provinceKeyHolders(province),
+    };
+  }
+  const city = buildDemoCatalog();
+  const upstream = choice.demoUpstream;
+  return {
+    catalog: upstream === null ? city : withProvinceUpstream(city, upstream),
+    createSources: (trx) => createDemoSources(trx),
+    grants: [...buildDemoGrants(city, now), ...(upstream === null ? [] : buildProvinceUpstreamGrants(city, now))],
+    holders: demoKeyHolders(city),
+  };
+}
+
+/**
+ * Loads the whole demo `choice` names in one transaction: it is there
+ * completely or not at all. A city reading from a province needs the
+ * province's host on the HTTP allow-list and its key in the secret
+ * DEMO_UPSTREAM_KEY (`kinds` checks both), else nothing is loaded (VALIDATION_FAILED).
+ */
+export async function loadDemo(knex: Knex, kinds: SourceKinds, now: Date, choice: DemoChoice): Promise<DemoKey[]> {
+  const plan = demoPlan(choice, now);
   return knex.transaction(async (trx) => {
-    await createDemoSources(trx);
-    await importCatalog(trx, file, kinds, systemActor);
+    await plan.createSources(trx);
+    await importCatalog(trx, plan.catalog, kinds, systemActor);
     const catalog = await loadCatalogSnapshot(trx);
-    for (const grant of buildDemoGrants(file, now)) await createGrant(trx, catalog, grant, systemActor);
+    for (const grant of plan.grants) await createGrant(trx, catalog, grant, systemActor);
     const keys: DemoKey[] = [];
-    for (const holder of demoKeyHolders(file)) {
+    for (const holder of plan.holders) {
       const issued = await issueApiKey(trx, { department: holder.department, roles: [holder.role], label: holder.label }, systemActor, { now });
       keys.push({
         role: holder.role as Role,

@@ -5,7 +5,9 @@
  * token. The list endpoint filters by some query parameters and pages by
  * offset/limit or page/size; the by-keys endpoint answers for a list of ID
  * numbers. Every request is recorded, and a test can switch the API to a slow,
- * failing, flaky, malformed, unauthorized or redirecting variant.
+ * failing, flaky, malformed, unauthorized or redirecting variant. Another
+ * register (records, endpoints, filters) can be served the same way with
+ * startRegisterApi.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -149,7 +151,7 @@ export type ApiVariant =
   | { readonly kind: 'failing'; readonly status?: number }
   /** Fails the first `failures` calls (HTTP 500, or a reset connection), then serves. */
   | { readonly kind: 'flaky'; readonly failures: number; readonly how: 'status' | 'reset' }
-  /** A body that is not JSON, rows that are not an array, or a number for id_no at row `row` of each answer. */
+  /** A body that is not JSON, rows that are not an array, or a number for the register's wrongTypeField (id_no) at row `row` of each answer. */
   | { readonly kind: 'malformed'; readonly how: 'not-json' | 'no-array' | 'wrong-type'; readonly row?: number }
   /** Refuses every token with 401. */
   | { readonly kind: 'unauthorized' }
@@ -158,6 +160,27 @@ export type ApiVariant =
 
 /** The endpoints the API offers. */
 export type ApiEndpoint = 'root' | 'list' | 'byKeys' | 'unknown';
+
+/**
+ * What an API serves: its records in the API's own order, where its list and
+ * by-keys endpoints are, and the filters its list endpoint applies itself.
+ */
+export interface ApiRegister<R extends object> {
+  /** The list endpoint under API_BASE_PATH, e.g. `/persons`. */
+  readonly listPath: string;
+  /** The by-keys endpoint under API_BASE_PATH, e.g. `/persons/by-ids`. */
+  readonly byKeysPath: string;
+  /** The by-keys endpoint's parameter listing keys, comma-separated. */
+  readonly byKeysParam: string;
+  /** The records in the order the API serves them. */
+  readonly served: readonly R[];
+  /** The key the by-keys endpoint matches. */
+  keyOf(record: R): string;
+  /** List filters by query parameter; parameters not listed are ignored. */
+  readonly filters: Readonly<Record<string, (record: R, value: string) => boolean>>;
+  /** The field the wrong-type variant replaces with a number. */
+  readonly wrongTypeField: string;
+}
 
 /** One request as the server received it. */
 export interface ReceivedCall {
@@ -206,8 +229,27 @@ const LIST_FILTERS: Readonly<Record<string, (record: PersonRecord, value: string
 /** The register in the API's own order, unrelated to any order the gateway asks for. */
 const SERVED_ORDER = [...PERSON_RECORDS].sort((a, b) => ((a.id * 37) % 61) - ((b.id * 37) % 61));
 
-/** Starts the API on a free port of 127.0.0.1. */
-export async function startDepartmentApi(token = 'dept-token-7f3a9c'): Promise<DepartmentApi> {
+/** The register of persons: list at /persons, by ID numbers at /persons/by-ids?ids=. */
+export const PERSON_REGISTER: ApiRegister<PersonRecord> = Object.freeze({
+  listPath: '/persons',
+  byKeysPath: '/persons/by-ids',
+  byKeysParam: 'ids',
+  served: SERVED_ORDER,
+  keyOf: (record: PersonRecord) => record.id_no,
+  filters: LIST_FILTERS,
+  wrongTypeField: 'id_no',
+});
+
+/** The token an API accepts unless a test names its own. */
+const DEFAULT_TOKEN = 'dept-token-7f3a9c';
+
+/** Starts the API of persons on a free port of 127.0.0.1. */
+export function startDepartmentApi(token = DEFAULT_TOKEN): Promise<DepartmentApi> {
+  return startRegisterApi(PERSON_REGISTER, token);
+}
+
+/** Starts an API serving `register` on a free port of 127.0.0.1, with every variant of the persons API. */
+export async function startRegisterApi<R extends object>(register: ApiRegister<R>, token = DEFAULT_TOKEN): Promise<DepartmentApi> {
   let received: ReceivedCall[] = [];
   let abandoned = 0;
   let variant: ApiVariant = { kind: 'normal' };
@@ -219,7 +261,7 @@ export async function startDepartmentApi(token = 'dept-token-7f3a9c'): Promise<D
     const path = at < 0 ? target : target.slice(0, at);
     const rawQuery = at < 0 ? '' : target.slice(at + 1);
     const query = new URLSearchParams(rawQuery);
-    const endpoint = endpointOf(path);
+    const endpoint = endpointOf(path, register);
     received.push({
       endpoint,
       path,
@@ -257,8 +299,8 @@ export async function startDepartmentApi(token = 'dept-token-7f3a9c'): Promise<D
     const answer = (): void => {
       if (endpoint === 'root') return send(200, { service: 'persons', version: 1 });
       if (endpoint === 'unknown') return send(404, { error: 'no such endpoint' });
-      const rows = endpoint === 'list' ? listRows(query) : byKeysRows(query);
-      send(200, shapeBody(rows, variant));
+      const rows = endpoint === 'list' ? listRows(query, register) : byKeysRows(query, register);
+      send(200, shapeBody(rows, variant, register.wrongTypeField));
     };
     if (variant.kind === 'slow') {
       const timer = setTimeout(answer, variant.delayMs);
@@ -296,17 +338,18 @@ export async function startDepartmentApi(token = 'dept-token-7f3a9c'): Promise<D
   };
 }
 
-function endpointOf(path: string): ApiEndpoint {
+function endpointOf<R extends object>(path: string, register: ApiRegister<R>): ApiEndpoint {
   if (path === API_BASE_PATH || path === `${API_BASE_PATH}/`) return 'root';
-  if (path === `${API_BASE_PATH}/persons`) return 'list';
-  if (path === `${API_BASE_PATH}/persons/by-ids`) return 'byKeys';
+  if (path === `${API_BASE_PATH}${register.listPath}`) return 'list';
+  if (path === `${API_BASE_PATH}${register.byKeysPath}`) return 'byKeys';
   return 'unknown';
 }
 
 /** The list endpoint: the filters it knows, then offset/limit or page/size paging (1-based pages). */
-function listRows(query: URLSearchParams): PersonRecord[] {
-  let rows = SERVED_ORDER.filter((record) =>
-    [...query].every(([name, value]) => !Object.hasOwn(LIST_FILTERS, name) || LIST_FILTERS[name]!(record, value)),
+function listRows<R extends object>(query: URLSearchParams, register: ApiRegister<R>): R[] {
+  const { filters } = register;
+  let rows = register.served.filter((record) =>
+    [...query].every(([name, value]) => !Object.hasOwn(filters, name) || filters[name]!(record, value)),
   );
   if (query.has('limit')) {
     const offset = Number(query.get('offset') ?? 0);
@@ -319,13 +362,13 @@ function listRows(query: URLSearchParams): PersonRecord[] {
   return rows;
 }
 
-/** The by-keys endpoint: the persons of the ID numbers listed in `ids`. */
-function byKeysRows(query: URLSearchParams): PersonRecord[] {
-  const wanted = new Set((query.get('ids') ?? '').split(','));
-  return SERVED_ORDER.filter((record) => wanted.has(record.id_no));
+/** The by-keys endpoint: the records of the keys listed in the register's key parameter. */
+function byKeysRows<R extends object>(query: URLSearchParams, register: ApiRegister<R>): R[] {
+  const wanted = new Set((query.get(register.byKeysParam) ?? '').split(','));
+  return register.served.filter((record) => wanted.has(register.keyOf(record)));
 }
 
-function shapeBody(rows: readonly PersonRecord[], variant: ApiVariant): unknown {
+function shapeBody(rows: readonly object[], variant: ApiVariant, wrongTypeField: string): unknown {
   if (variant.kind !== 'malformed') return { data: { items: rows, total: rows.length } };
   switch (variant.how) {
     case 'not-json':
@@ -334,7 +377,7 @@ function shapeBody(rows: readonly PersonRecord[], variant: ApiVariant): unknown 
       return { data: { items: { count: rows.length } } };
     case 'wrong-type': {
       const at = variant.row ?? 0;
-      return { data: { items: rows.map((row, index) => (index === at ? { ...row, id_no: 110101199 } : row)) } };
+      return { data: { items: rows.map((row, index) => (index === at ? { ...row, [wrongTypeField]: 110101199 } : row)) } };
     }
   }
 }

@@ -1,8 +1,8 @@
 /**
  * An upstream Meridian for federation tests: a real gateway process (`node
- * --import tsx cli/meridian.ts serve`) with the demo loaded into a fresh
- * PostgreSQL database, so a test can read the upstream's source tables and
- * ledger while it runs. Also a GraphQL client that sends extra headers
+ * --import tsx cli/meridian.ts serve`) with the demo (or a catalog of the
+ * test's own) loaded into a fresh PostgreSQL database, so a test can read the
+ * upstream's source tables and ledger while it runs. Also a GraphQL client that sends extra headers
  * (x-meridian-on-behalf-of), as a local gateway does.
  */
 import { readFileSync } from 'node:fs';
@@ -41,22 +41,33 @@ export interface UpstreamGateway {
   close(): Promise<void>;
 }
 
+/** How an upstream starts: with the demo (the default), or with what `prepare` puts in its new database. */
+export interface UpstreamGatewayOptions {
+  /** Load the demo into the empty database (default true); without it, `keys` is empty. */
+  readonly demo?: boolean;
+  /** Runs on the new, migrated database before the gateway starts: source tables, catalog, keys. */
+  readonly prepare?: (knex: Knex) => Promise<void>;
+}
+
 /**
- * Starts an upstream gateway with the demo on a new PostgreSQL database of the
- * TEST_DATABASE_URL server (callers skip when there is none).
+ * Starts an upstream gateway on a new PostgreSQL database of the
+ * TEST_DATABASE_URL server (callers skip when there is none), with the demo
+ * unless `options` say otherwise.
  */
-export async function startUpstreamGateway(): Promise<UpstreamGateway> {
+export async function startUpstreamGateway(options: UpstreamGatewayOptions = {}): Promise<UpstreamGateway> {
+  const demo = options.demo ?? true;
   const folder = temporaryFolder('meridian-upstream');
   let database: TestDatabase | null = null;
   let gateway: GatewayProcess | null = null;
   try {
     database = await createTestDatabase('postgres');
+    await options.prepare?.(database.db.knex);
     const env = childEnv({
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
       DATABASE_URL: database.url!,
       MERIDIAN_DATA_DIR: folder.path,
-      MERIDIAN_DEMO: 'true',
+      MERIDIAN_DEMO: String(demo),
       MERIDIAN_LOG_LEVEL: 'warn',
     });
     gateway = await startGatewayProcess(process.execPath, ['--import', 'tsx', 'cli/meridian.ts', 'serve'], env, UPSTREAM_START_MS);
@@ -65,7 +76,7 @@ export async function startUpstreamGateway(): Promise<UpstreamGateway> {
     folder.remove();
     throw error;
   }
-  const saved = JSON.parse(readFileSync(join(folder.path, 'demo-keys.json'), 'utf8')) as UpstreamDemoKey[];
+  const saved = demo ? (JSON.parse(readFileSync(join(folder.path, 'demo-keys.json'), 'utf8')) as UpstreamDemoKey[]) : [];
   const keys: Partial<Record<Role, UpstreamDemoKey>> = {};
   for (const key of saved) keys[key.role] = key;
   const running = gateway;
