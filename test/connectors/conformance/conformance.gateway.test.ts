@@ -23,12 +23,13 @@ import {
 import {
   DATASET_API_NAME,
   DATASET_CODE,
+  DATASET_COLUMNS,
+  DATASET_SCHEMA,
   DATASET_TABLE,
   SLOW_VIEW,
   createDatasetTable,
   datasetItemInputs,
   datasetResource,
-  postgresBinding,
 } from './dataset.js';
 
 const PROVIDER = syntheticCreditCode('11330000', '00290010');
@@ -53,7 +54,7 @@ function upstreamCatalog(): CatalogFile {
     shareMethod: 'INTERFACE',
     openToPublic: false,
     updateCycle: 'DAILY',
-    source: { connector: 'conf-db', binding: { table, columns: postgresBinding().columns as Record<string, string> } },
+    source: { connector: 'conf-db', binding: { table, columns: { ...DATASET_COLUMNS } } },
   });
   return {
     departments: [
@@ -61,7 +62,7 @@ function upstreamCatalog(): CatalogFile {
       { code: DOWNSTREAM, name: '样本数据交换平台（市级）', regionCode: '330100', level: 'MUNICIPAL' },
       { code: CONSUMER_DEPARTMENT, name: '样本数据使用部门', regionCode: '330100', level: 'MUNICIPAL' },
     ],
-    connectors: [{ id: 'conf-db', kind: 'POSTGRES', department: PROVIDER, config: { schema: 'conf_src' } }],
+    connectors: [{ id: 'conf-db', kind: 'POSTGRES', department: PROVIDER, config: { schema: DATASET_SCHEMA } }],
     resources: [resource(DATASET_CODE, DATASET_API_NAME, DATASET_TABLE), resource('101001/000902', SLOW_API_NAME, SLOW_VIEW)],
   };
 }

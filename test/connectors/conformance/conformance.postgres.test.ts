@@ -98,7 +98,7 @@ describeEachDatabase('Connectors: conformance of a PostgreSQL source', (get, kin
 });
 
 if (!testDatabaseUrl) {
-  describe('Connectors: conformance of a PostgreSQL server', () => {
-    it.skip('runs on PGlite only (skipped on PostgreSQL: set TEST_DATABASE_URL to a PostgreSQL server to run)', () => undefined);
+  describe('Connectors: conformance of a PostgreSQL source (PostgreSQL)', () => {
+    it.skip('the POSTGRES connector passes the conformance suite (skipped: set TEST_DATABASE_URL to a PostgreSQL server to run)', () => undefined);
   });
 }

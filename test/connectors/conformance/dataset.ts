@@ -317,9 +317,8 @@ function compare(a: unknown, b: unknown, type: ItemType): number {
       return Date.parse(String(a)) - Date.parse(String(b));
     case 'DATE':
       return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-    case 'BOOLEAN':
-      return Number(a) - Number(b);
     default:
+      // INTEGER and FLOAT as numbers; BOOLEAN false before true.
       return Number(a) - Number(b);
   }
 }

@@ -14,7 +14,7 @@ import { silentLogger } from '../../../common/logger.js';
 import type { Condition, Connector, ConnectorContext, FetchOptions, FetchRequest, FetchResult, OrderTerm, Position } from '../../../connectors/Connector.js';
 import { createConnector } from '../../../connectors/registry.js';
 import { syntheticCreditCode } from '../../../demo/syntheticCreditCode.js';
-import { DATASET, DATASET_ITEMS, DATASET_SIZE, TRICKY_NAMES, expectedRows, type DatasetRow } from './dataset.js';
+import { DATASET, DATASET_ITEMS, DATASET_SIZE, TRICKY_NAMES, expectedRows } from './dataset.js';
 
 /** The department every conformance read is made for (an upstream gateway decides on its behalf). */
 export const CONSUMER_DEPARTMENT = syntheticCreditCode('11330100', '00290001');
@@ -44,6 +44,7 @@ export interface ConformanceSource {
   readonly resource: ResourceDefinition;
   /** Reads of the dataset the source saw since the last resetReads: statements, calls or upstream exchanges. */
   reads(): Promise<number>;
+  /** Starts counting reads afresh. */
   resetReads(): Promise<void>;
   /** A source that does not answer in time, is down, or answers in a shape that does not fit. */
   variant(failure: FailureKind): Promise<SourceVariant>;
@@ -63,7 +64,7 @@ export function conformanceSettings(overrides: Record<string, unknown> = {}): Co
   return loadConfig({}, { 'connectors.httpRetries': 1, ...overrides }).connectors;
 }
 
-/** A connector context without a gateway database of its own (HTTP and upstream sources never use it). */
+/** A connector context on `settings`, with the gateway's database when given (POSTGRES sources in it). */
 export function conformanceContext(settings: ConnectorSettings, database: Pick<ConnectorContext, 'gatewayDatabase' | 'gatewayDatabaseUrl'> | null = null): ConnectorContext {
   return {
     // Neither HTTP nor upstream connectors touch the gateway's database.
@@ -371,7 +372,7 @@ export function describeConformance(kind: ConnectorKind, setup: () => Promise<Co
 
     describe('look-ups', () => {
       it('looks up 50 keys by in with one read at the source', async () => {
-        const wanted = DATASET.filter((_, i) => i % 8 !== 3).slice(0, 50) as DatasetRow[];
+        const wanted = DATASET.filter((_, i) => i % 8 !== 3).slice(0, 50);
         assert.equal(wanted.length, 50);
         const keys = [...wanted.map((row) => row.code), 'K999', "K001' OR '1'='1"].reverse();
         await current().resetReads();
