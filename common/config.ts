@@ -33,6 +33,14 @@ export interface LedgerSettings {
   readonly maxBatch: number;
   /** Longest a record waits for companions before its batch is written, in ms. */
   readonly maxWaitMs: number;
+  /** A writer signs its chain head after this many records... */
+  readonly checkpointEvery: number;
+  /** ...or this long after its last checkpoint, whichever comes first (ms). */
+  readonly checkpointIntervalMs: number;
+  /** Months of exchange records kept before they may be archived (at least 36: three years). */
+  readonly retentionMonths: number;
+  /** Monthly partitions kept created ahead of the current month. */
+  readonly partitionsAhead: number;
 }
 
 /** When a connector's circuit breaker opens (fails fast) and when it tries again. */
@@ -166,6 +174,10 @@ const configSchema = {
       properties: {
         maxBatch: { type: 'integer', minimum: 1, maximum: 2000, default: 500 },
         maxWaitMs: { type: 'integer', minimum: 0, maximum: 1000, default: 2 },
+        checkpointEvery: { type: 'integer', minimum: 1, default: 1000 },
+        checkpointIntervalMs: { type: 'integer', minimum: 100, default: 60000 },
+        retentionMonths: { type: 'integer', minimum: 36, default: 36 },
+        partitionsAhead: { type: 'integer', minimum: 1, maximum: 24, default: 3 },
       },
     },
     connectors: {
@@ -237,6 +249,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   MERIDIAN_MAKEUP_WORKDAYS: 'applications.makeUpWorkdays',
   MERIDIAN_HTTP_ALLOW_LIST: 'connectors.httpAllowList',
   MERIDIAN_CONNECTOR_TIMEOUT_MS: 'connectors.timeoutMs',
+  MERIDIAN_LEDGER_RETENTION_MONTHS: 'ledger.retentionMonths',
 };
 
 /** Environment variables MERIDIAN_SECRET_<NAME> set the connector secret <NAME>. */

@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import * as core from './migrations/001_core.js';
 import * as applicationsAndQuotas from './migrations/002_applications_and_quotas.js';
+import * as auditGradeLedger from './migrations/003_audit_grade_ledger.js';
 
 interface Migration {
   readonly name: string;
@@ -12,7 +13,7 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: readonly Migration[] = [core, applicationsAndQuotas];
+const migrations: readonly Migration[] = [core, applicationsAndQuotas, auditGradeLedger];
 
 const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => [...migrations],
