@@ -1,8 +1,16 @@
 /**
  * The exchange log at audit grade and at scale: records partitioned by month
- * (UTC), signed checkpoints of each writer's chain head, hourly roll-ups kept
- * in the same transaction as each batch, and the anchors that let a chain be
- * verified after its oldest partitions were archived.
+ * (UTC) of finished_at, signed checkpoints of each writer's chain head, hourly
+ * roll-ups kept in the same transaction as each batch, and the anchors that
+ * let a chain be verified after its oldest partitions were archived.
+ *
+ * Why finished_at: a writer appends records in the order their exchanges
+ * finish (finishedAt is taken just before the append), so within one writer
+ * seq order and finished_at order agree, and every monthly partition holds a
+ * contiguous stretch of each chain. Partitioned by `at` (request in), an
+ * exchange that started before midnight and finished after would put a chain's
+ * neighbours in different months, and archiving one month would cut chains in
+ * the middle.
  */
 import type { Knex } from 'knex';
 
@@ -41,7 +49,9 @@ export async function up(knex: Knex): Promise<void> {
   // A partitioned table's primary key must hold the partition key: (writer_id, seq) stays unique in
   // practice (one writer appends its chain), and the verifier reports any duplicate.
   await knex.raw('ALTER TABLE ledger_records RENAME TO ledger_records_unpartitioned');
-  await knex.raw(`CREATE TABLE ledger_records (${RECORD_COLUMNS}, PRIMARY KEY (writer_id, seq, at)) PARTITION BY RANGE (at)`);
+  await knex.raw(
+    `CREATE TABLE ledger_records (${RECORD_COLUMNS}, PRIMARY KEY (writer_id, seq, finished_at)) PARTITION BY RANGE (finished_at)`,
+  );
   // Catches records for a month whose partition does not exist yet; maintenance moves them out.
   await knex.raw('CREATE TABLE ledger_records_default PARTITION OF ledger_records DEFAULT');
   await knex.raw('CREATE INDEX ledger_records_at ON ledger_records (at)');
