@@ -1,0 +1,72 @@
+/**
+ * GET /ledger/export?from=&to=&format=jsonl|csv: the exchange log of a time
+ * window for auditors, streamed as it is read (see ledger/exportLedger.ts),
+ * with the chain heads it covers at the end so the file verifies offline.
+ * Every export is recorded in the admin audit trail.
+ */
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { Request, Response, Router } from 'express';
+import { Router as createRouter } from 'express';
+import { badInput, isMeridianError, meridianError, type MeridianError } from '../common/errors.js';
+import { recordAdminAction } from '../db/index.js';
+import { exportLedger, type ExportFormat } from '../ledger/index.js';
+import { authenticate } from './auth/apiKeys.js';
+import type { GatewayServices } from './context.js';
+
+/** Longest window one export may span. */
+const MAX_SPAN_MS = 366 * 24 * 3_600_000;
+
+function windowOf(query: Request['query']): { from: Date; to: Date; format: ExportFormat } {
+  const from = new Date(String(query.from ?? ''));
+  const to = new Date(String(query.to ?? ''));
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime())) {
+    throw badInput('from and to must be ISO 8601 date-times, e.g. ?from=2026-01-01T00:00:00%2B08:00&to=2026-02-01T00:00:00%2B08:00');
+  }
+  if (from.getTime() >= to.getTime()) throw badInput('from must be before to');
+  if (to.getTime() - from.getTime() > MAX_SPAN_MS) throw badInput('one export spans at most a year: export longer periods in parts');
+  const format = query.format === undefined ? 'jsonl' : String(query.format);
+  if (format !== 'jsonl' && format !== 'csv') throw badInput('format must be jsonl or csv');
+  return { from, to, format };
+}
+
+function sendError(res: Response, error: MeridianError): void {
+  res.status(error.status).json({ errors: [{ message: error.message, extensions: { code: error.code, action: error.action } }] });
+}
+
+/** The export route, for principals holding AUDITOR. */
+export function ledgerExportRouter(services: GatewayServices): Router {
+  const router = createRouter();
+  router.get('/ledger/export', async (req: Request, res: Response) => {
+    let started = false;
+    try {
+      const principal = authenticate(services.state.keys, req.get('authorization'), services.clock.now());
+      if (!principal.roles.includes('AUDITOR')) throw meridianError('FORBIDDEN', { operation: 'Exporting the exchange log', roles: ['AUDITOR'] });
+      const window = windowOf(req.query);
+      await recordAdminAction(services.knex, { keyId: principal.keyId, department: principal.department, via: 'graphql' }, 'ledger.export', `${window.from.toISOString()}/${window.to.toISOString()}`, {
+        format: window.format,
+      });
+      const stamp = `${window.from.toISOString().slice(0, 10)}_${window.to.toISOString().slice(0, 10)}`;
+      res.status(200);
+      res.setHeader('content-type', window.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      res.setHeader('content-disposition', `attachment; filename="meridian-ledger_${stamp}.${window.format}"`);
+      started = true;
+      await exportLedger(services.knex, window, async (chunk) => {
+        if (!res.write(chunk)) await once(res, 'drain');
+      });
+      res.end();
+    } catch (error) {
+      if (started) {
+        // Headers are sent: cut the body short so the file has no trailer and cannot pass for complete.
+        services.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'ledger export failed midway');
+        res.destroy();
+        return;
+      }
+      if (isMeridianError(error)) return sendError(res, error);
+      const errorId = randomUUID();
+      services.logger.error({ errorId, err: error instanceof Error ? error.message : String(error) }, 'ledger export failed');
+      sendError(res, meridianError('INTERNAL', { errorId }));
+    }
+  });
+  return router;
+}

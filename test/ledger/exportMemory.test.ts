@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
+
+const run = promisify(execFile);
+
+/** Generous: the export holds one page at a time; a process that held a million records would pass 1 GB. */
+const PEAK_RSS_BOUND_MB = 400;
+
+(testDatabaseUrl ? describe : describe.skip)('Ledger: exporting a million records keeps memory flat (PostgreSQL)', function () {
+  this.timeout(240_000);
+  let testDb: TestDatabase;
+
+  before(async () => {
+    testDb = await createTestDatabase('postgres');
+    const { knex } = testDb.db;
+    await knex('ledger_writers').insert({ id: 'bulk', started_at: new Date(), host: 'test', pid: 1 });
+    // A million records spread over January 2026, written in one statement: the memory of the
+    // export, not of the generation, is what this measures (chain hashes are not checked here).
+    await knex.raw(`
+      INSERT INTO ledger_records
+      SELECT 'bulk', g, gen_random_uuid(), 'req-' || g, NULL,
+             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds'),
+             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds') + interval '15 milliseconds',
+             '11330100MB0000000N', 'key-1', NULL, '11330100MB0000000N', '101001/000001', 1, 'query',
+             '["idNumber","name"]', '["name"]', '["name"]', g % 50, 2048, 12.5, 'OK', NULL, 'decision-' || g, NULL,
+             repeat('0', 64), md5(g::text) || md5((g + 1)::text)
+      FROM generate_series(1, 1000000) AS g`);
+    await knex.raw('ANALYZE ledger_records');
+  });
+  after(async () => {
+    await testDb?.drop();
+  });
+
+  it('streams 1,000,000 records as JSON Lines under a fixed peak RSS', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      ['--import', 'tsx', 'test/support/exportPeakRss.ts', testDb.url!, '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z', 'jsonl'],
+      { maxBuffer: 1 << 20 },
+    );
+    const result = JSON.parse(stdout) as { records: number; bytes: number; maxRssMb: number };
+    assert.equal(result.records, 1_000_000);
+    assert.ok(result.bytes > 500_000_000, `the export is about half a gigabyte (${result.bytes} bytes)`);
+    assert.ok(result.maxRssMb < PEAK_RSS_BOUND_MB, `peak RSS ${result.maxRssMb.toFixed(0)} MB stays under ${PEAK_RSS_BOUND_MB} MB`);
+  });
+});
