@@ -11,3 +11,4 @@ export {
   type LedgerWriterOptions,
 } from './ledgerWriter.js';
 export { verifyChains, type ChainReport, type VerifyOptions } from './verifyChains.js';
+export { CSV_TRAILER_PREFIX, EXPORT_FORMAT_VERSION, exportLedger, type ExportFormat, type ExportOptions, type ExportTrailer, type ExportedChain } from './exportLedger.js';
