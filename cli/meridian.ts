@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `meridian` command: serve, migrate, catalog import|export, keys issue.
+ * The `meridian` command: serve, migrate, catalog import|export, keys issue, ledger verify, report.
  * Every command reads the same configuration as the gateway (environment and
  * MERIDIAN_CONFIG). On the embedded database, stop a running gateway before
  * using a command that opens the same data folder (PGlite is single-process).
@@ -11,12 +11,16 @@ import { loadConfig, type MeridianConfig } from '../common/config.js';
 import { isMeridianError, type Problem } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { cliActor, migrateLatest, type Database } from '../db/index.js';
-import { exportCatalog, importCatalog, parseCatalogText, serializeCatalog } from '../catalog/index.js';
+import { exportCatalog, importCatalog, loadCatalogSnapshot, parseCatalogText, serializeCatalog } from '../catalog/index.js';
 import { sourceKindsFor } from '../connectors/index.js';
 import { ROLES } from '../catalog/index.js';
 import { hashApiKey, issueApiKey } from '../gateway/auth/apiKeys.js';
+import { verifyLedger, type LedgerVerification } from '../ledger/index.js';
 import { openConfiguredDatabase, startGateway } from '../gateway/createGateway.js';
 import { readDemoKeys, demoKeysPath, type DemoKey } from '../gateway/startup/loadDemo.js';
+import { GRANULARITIES, parseReportInstant, type Granularity } from '../ledger/indicatorPeriod.js';
+import { buildIndicatorReport } from '../ledger/indicatorReport.js';
+import { REPORT_FORMATS, formatIndicatorReport, type ReportFormat } from '../ledger/indicatorReportFormats.js';
 
 /** Time allowed, beyond the drain's grace period, to flush the ledger and close the database on shutdown. */
 const SHUTDOWN_MARGIN_MS = 10_000;
@@ -100,6 +104,19 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
+/** The verification as lines for a terminal: one per writer, where its chain breaks and why. */
+function formatVerification(verification: LedgerVerification, window: { from?: string; to?: string }): string {
+  const broken = verification.writers.filter((writer) => !writer.ok).length;
+  const span = window.from || window.to ? ` from ${window.from ?? 'the start'} to ${window.to ?? 'now'}` : '';
+  const lines = [`ledger ${verification.ok ? 'OK' : 'BROKEN'}: ${verification.writers.length} writer(s)${span}, ${broken} broken`];
+  for (const writer of verification.writers) {
+    const checkpoint = writer.lastCheckpointSeq === null ? 'no checkpoint' : `last checkpoint seq ${writer.lastCheckpointSeq}`;
+    const state = writer.ok ? 'OK' : `BROKEN at seq ${writer.firstBadSeq}: ${writer.problem}`;
+    lines.push(`  ${writer.writer}: ${writer.records} record(s), ${checkpoint}, ${state}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 function reportFailure(error: unknown): never {
   if (isMeridianError(error)) {
     process.stderr.write(`${error.code}: ${error.message}\n`);
@@ -172,6 +189,46 @@ keys
       );
       process.stdout.write(`${issued.key}\n`);
       process.stderr.write(`key id ${issued.keyId}, roles ${issued.principal.roles.join(', ')}; it is shown only this once\n`);
+    }).catch(reportFailure),
+  );
+
+// The exchange log; its subcommands each open the database themselves.
+const ledger = program.command('ledger').description('the exchange log: verify its hash chains and checkpoints');
+ledger
+  .command('verify')
+  .description("recompute every writer's hash chain and check its signed checkpoints; exits 1 when any chain is broken")
+  .option('--from <datetime>', 'check the records from this ISO 8601 date-time with offset')
+  .option('--to <datetime>', 'check the records before this ISO 8601 date-time with offset')
+  .action((options: { from?: string; to?: string }) =>
+    withDatabase(async (db) => {
+      const verification = await verifyLedger(db.knex, { from: options.from, to: options.to });
+      process.stdout.write(formatVerification(verification, options));
+      if (!verification.ok) process.exitCode = 1;
+    }).catch(reportFailure),
+  );
+
+program
+  .command('report')
+  .description('print the information-resources indicator report of [from, to) (docs/indicators.md)')
+  .requiredOption('--from <when>', 'start, included: a date-time with offset, or a date or month (YYYY-MM-DD, YYYY-MM) in the configured time zone')
+  .requiredOption('--to <when>', 'end, excluded: same forms as --from')
+  .addOption(new Option('--granularity <granularity>', 'buckets of the series').choices([...GRANULARITIES]).default('DAY'))
+  .addOption(new Option('--format <format>', 'output format').choices([...REPORT_FORMATS]).default('md'))
+  .option('--out <file>', 'write to a file instead of standard output')
+  .action((options: { from: string; to: string; granularity: Granularity; format: ReportFormat; out?: string }) =>
+    withDatabase(async (db) => {
+      const { timeZone } = config();
+      const catalog = await loadCatalogSnapshot(db.knex);
+      const report = await buildIndicatorReport(db.knex, catalog, {
+        from: parseReportInstant(options.from, timeZone),
+        to: parseReportInstant(options.to, timeZone),
+        granularity: options.granularity,
+        timeZone,
+        now: new Date(),
+      });
+      const text = formatIndicatorReport(report, options.format, catalog.departments);
+      if (options.out) writeFileSync(options.out, text);
+      else process.stdout.write(text);
     }).catch(reportFailure),
   );
 

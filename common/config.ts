@@ -115,6 +115,8 @@ export interface MeridianConfig {
   /** Time zone of working days and reports. */
   readonly timeZone: string;
   readonly introspection: boolean;
+  /** Serve aggregate metrics in Prometheus format at GET /metrics. */
+  readonly metricsEnabled: boolean;
   /** Secret of HASH masks; when null a random one is kept in the database. */
   readonly maskSecret: string | null;
   readonly limits: QueryLimits;
@@ -153,6 +155,7 @@ const configSchema = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     timeZone: { type: 'string', minLength: 1, default: 'Asia/Shanghai' },
     introspection: { type: 'boolean', default: true },
+    metricsEnabled: { type: 'boolean', default: true },
     maskSecret: { type: ['string', 'null'], minLength: 16, default: null },
     limits: {
       type: 'object',
@@ -241,6 +244,7 @@ const ENVIRONMENT: Readonly<Record<string, string>> = {
   MERIDIAN_LOG_LEVEL: 'logLevel',
   MERIDIAN_TIME_ZONE: 'timeZone',
   MERIDIAN_INTROSPECTION: 'introspection',
+  MERIDIAN_METRICS_ENABLED: 'metricsEnabled',
   MERIDIAN_MASK_SECRET: 'maskSecret',
   MERIDIAN_MAX_PAGE_SIZE: 'limits.maxPageSize',
   MERIDIAN_STATEMENT_TIMEOUT_MS: 'connectors.statementTimeoutMs',

@@ -115,11 +115,6 @@ const catalog = {
     message: 'The gateway is shutting down and takes no new requests',
     action: 'Retry; another instance or the restarted gateway will answer.',
   },
-  NOT_AVAILABLE: {
-    status: 501,
-    message: '{operation} is not available on this gateway yet',
-    action: 'The operation is in the contract and arrives with a later release; until then use the documented alternatives in docs/errors.md.',
-  },
   CONFIG_INVALID: {
     status: 500,
     message: 'Configuration is invalid: {problems}',

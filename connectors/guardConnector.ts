@@ -3,11 +3,15 @@
  * fetches in flight, and a circuit breaker (opossum) that fails fast while a
  * source keeps failing and lets one trial through after a pause. Whatever the
  * guard refuses is a catalog error; errors of the source pass through as they are.
+ * Each fetch is a span (a child of the exchange that asked) and a duration in
+ * a histogram, refusals included; both name the connector, never the values read.
  */
+import { metrics, SpanKind, SpanStatusCode, trace, type Histogram } from '@opentelemetry/api';
 import CircuitBreaker from 'opossum';
 import type { BreakerSettings, ConnectorSettings } from '../common/config.js';
 import { isMeridianError, meridianError, withDetail, type ErrorCode, type ErrorExtensions, type MeridianError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
+import { ATTR, INSTRUMENTATION_SCOPE, METRIC, SPAN } from '../common/telemetryNames.js';
 import type { Connector, ConnectorStatus, FetchOptions, FetchRequest, FetchResult } from './Connector.js';
 import type { ResilienceOverrides } from './resilienceSchema.js';
 
@@ -55,6 +59,11 @@ export function guardConnector(
   /** Rejections the source is not to blame for (the caller went away). */
   const cancellations = new WeakSet<object>();
   let breaker: GuardBreaker | null = null;
+  // From the meter provider registered when the gateway creates its connectors (telemetry starts first).
+  const fetchDuration = metrics.getMeter(INSTRUMENTATION_SCOPE).createHistogram(METRIC.connectorFetchDuration, {
+    description: 'Guarded connector fetch duration, refusals included',
+    unit: 'ms',
+  });
   let openedAt = 0;
   let openFailures = 0;
   let halfOpenedAt = 0;
@@ -150,16 +159,60 @@ export function guardConnector(
     },
     async fetch(requests, options) {
       if (requests.length === 0) return [];
-      const active = breaker;
-      if (!active) throw unavailable(requests, 'the connector is not running');
-      if (options.signal.aborted) throw cancelled(requests, options.signal);
-      try {
-        return await active.fire(requests, options);
-      } catch (error) {
-        throw refusalOf(error, requests, active);
-      }
+      return observed(connector, requests, fetchDuration, async () => {
+        const active = breaker;
+        if (!active) throw unavailable(requests, 'the connector is not running');
+        if (options.signal.aborted) throw cancelled(requests, options.signal);
+        try {
+          return await active.fire(requests, options);
+        } catch (error) {
+          throw refusalOf(error, requests, active);
+        }
+      });
     },
   };
+}
+
+/**
+ * Runs one guarded fetch as a span of the active context (the exchange's) and
+ * records its duration, by connector and outcome; the span names the resources,
+ * never the values asked for or read.
+ */
+async function observed(
+  connector: Connector,
+  requests: readonly FetchRequest[],
+  fetchDuration: Histogram,
+  fetch: () => Promise<FetchResult[]>,
+): Promise<FetchResult[]> {
+  const started = performance.now();
+  const span = trace.getTracer(INSTRUMENTATION_SCOPE).startSpan(SPAN.connectorFetch, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      [ATTR.connectorId]: connector.id,
+      [ATTR.connectorKind]: connector.kind,
+      [ATTR.resource]: resourcesOf(requests).join(','),
+      [ATTR.connectorRequests]: requests.length,
+    },
+  });
+  const finish = (failure: unknown): void => {
+    const outcome = failure === undefined ? 'OK' : 'ERROR';
+    fetchDuration.record(performance.now() - started, { [ATTR.connectorId]: connector.id, [ATTR.connectorKind]: connector.kind, [ATTR.outcome]: outcome });
+    span.setAttribute(ATTR.outcome, outcome);
+    if (failure !== undefined) {
+      const code = isMeridianError(failure) ? failure.code : 'INTERNAL';
+      span.setAttribute(ATTR.errorCode, code);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: code });
+    }
+    span.end();
+  };
+  try {
+    const results = await fetch();
+    finish(undefined);
+    return results;
+  } catch (error) {
+    finish(error);
+    throw error;
+  }
 }
 
 function resilienceSettings(settings: ConnectorSettings, overrides: ResilienceOverrides | undefined): ResilienceSettings {

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as core from './migrations/001_core.js';
 import * as applicationsAndQuotas from './migrations/002_applications_and_quotas.js';
 import * as auditGradeLedger from './migrations/003_audit_grade_ledger.js';
+import * as ledgerWriterKeys from './migrations/004_ledger_writer_keys.js';
 
 interface Migration {
   readonly name: string;
@@ -13,7 +14,7 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: readonly Migration[] = [core, applicationsAndQuotas, auditGradeLedger];
+const migrations: readonly Migration[] = [core, applicationsAndQuotas, auditGradeLedger, ledgerWriterKeys];
 
 const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => [...migrations],

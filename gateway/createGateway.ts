@@ -1,8 +1,10 @@
 /**
  * The composition root: opens the database, migrates, ensures the admin key
  * and the demo, loads the caches, starts the ledger writer and connectors, and
- * serves GraphQL and health over HTTP. `close()` is the orderly shutdown:
- * stop taking requests, finish those in flight, flush the ledger, close.
+ * serves GraphQL, health and Prometheus metrics over HTTP, with OpenTelemetry
+ * spans per request, exchange and connector fetch. `close()` is the orderly
+ * shutdown: stop taking requests, finish those in flight, flush the ledger and
+ * telemetry, close.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -20,7 +22,7 @@ import { isMeridianError, meridianError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { ensureSetting, migrateLatest, openDatabase, type Database } from '../db/index.js';
 import { sourceKindsFor } from '../connectors/index.js';
-import { createLedgerWriter, type LedgerWriter } from '../ledger/index.js';
+import { createLedgerWriter, ensurePartitions, type LedgerWriter } from '../ledger/index.js';
 import { authenticate } from './auth/apiKeys.js';
 import { actingFor, ON_BEHALF_OF_HEADER } from './auth/onBehalfOf.js';
 import type { GatewayServices, RequestContext } from './context.js';
@@ -31,6 +33,7 @@ import { createWorkingCalendar } from '../common/workingDays.js';
 import { healthRouter } from './health.js';
 import { exchangesExtensionPlugin } from './plugins/exchangesExtensionPlugin.js';
 import { queryLimitsPlugin } from './plugins/queryLimitsPlugin.js';
+import { telemetryPlugin } from './plugins/telemetryPlugin.js';
 import { buildGatewaySchema } from './schema/buildGatewaySchema.js';
 import { LiveSchema } from './schema/LiveSchema.js';
 import { ensureAdminKey } from './startup/ensureAdminKey.js';
@@ -38,6 +41,7 @@ import { isEmptyDatabase, loadDemo, saveDemoKeys, type DemoKey } from './startup
 import { ConnectorPool } from './state/connectorPool.js';
 import { pruneQuotaCounters } from './grants/quotaStore.js';
 import { GatewayState } from './state/GatewayState.js';
+import { startTelemetry, type TelemetryOptions } from './telemetry/startTelemetry.js';
 
 export interface Gateway {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
@@ -56,6 +60,8 @@ export interface GatewayOptions {
   readonly clock?: Clock;
   /** An already opened database (tests); otherwise opened from the config and closed by close(). */
   readonly database?: Database;
+  /** Metrics endpoint switch and span processors; OTLP export follows the standard OTEL_* environment variables. */
+  readonly telemetry?: TelemetryOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -63,6 +69,8 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Quota counters of ended windows are deleted this often, once older than an hour (days: two days more). */
 const QUOTA_PRUNE_EVERY_MS = 10 * 60_000;
 const QUOTA_COUNTER_KEEP_MS = 60 * 60_000;
+/** Ledger partitions are created ahead this often (config.ledger.partitionsAhead months ahead, at least one). */
+const PARTITION_MAINTENANCE_EVERY_MS = 24 * 60 * 60_000;
 
 /** Opens the configured database: PostgreSQL by URL, else PGlite in the data folder. */
 export function openConfiguredDatabase(config: MeridianConfig): Promise<Database> {
@@ -96,6 +104,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const cursors = createCursorCodec(await ensureSetting(knex, 'cursor_key', generateCursorKey));
   const maskSecret = config.maskSecret ?? (await ensureSetting(knex, 'mask_secret', () => randomBytes(32).toString('base64')));
+  // Before the connectors: their guards take their instruments from the meter provider registered here.
+  const telemetry = await startTelemetry({ metricsEnabled: config.metricsEnabled, ...options.telemetry }, logger);
   const connectors = new ConnectorPool(
     {
       gatewayDatabase: knex,
@@ -109,9 +119,22 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const state = await GatewayState.load(knex, connectors, logger);
   await state.watch(db, config.cacheRefreshMs);
+  // Not fatal: records of a month without its partition wait in the DEFAULT partition until the next run.
+  const maintainPartitions = () =>
+    ensurePartitions(knex, clock.now(), config.ledger.partitionsAhead).then(
+      ({ created, movedRecords }) => {
+        if (created.length > 0) logger.info({ created, movedRecords }, 'ledger partitions created');
+      },
+      (error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'ledger partitions not created'),
+    );
+  await maintainPartitions();
+  const partitioning = setInterval(() => void maintainPartitions(), PARTITION_MAINTENANCE_EVERY_MS);
+  partitioning.unref();
   const ledger: LedgerWriter = createLedgerWriter(knex, {
     maxBatch: config.ledger.maxBatch,
     maxWaitMs: config.ledger.maxWaitMs,
+    checkpointEvery: config.ledger.checkpointEvery,
+    checkpointIntervalMs: config.ledger.checkpointIntervalMs,
     logger,
   });
   await ledger.start();
@@ -159,6 +182,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     formatError: createFormatError(logger),
     logger: apolloLogger(logger),
     plugins: [
+      telemetryPlugin(),
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceMs }),
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginCacheControlDisabled(),
@@ -177,6 +201,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     next();
   });
   app.use(healthRouter({ knex, ledger, state, connectors, accepting: () => accepting }));
+  const { metricsHandler } = telemetry;
+  // Outside GraphQL authentication, like health: a scraper sees only aggregate counts and durations per department and resource.
+  if (metricsHandler) app.get('/metrics', (req: Request, res: Response) => metricsHandler(req, res));
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {
@@ -252,11 +279,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       closing ??= (async () => {
         accepting = false;
         clearInterval(pruning);
+        clearInterval(partitioning);
         // Drains HTTP: stops accepting connections and waits for requests in flight (they append to the ledger).
         await apollo.stop();
         await ledger.close();
         await state.stop();
         await connectors.stop();
+        // After the ledger: the last exchanges are counted in the final export.
+        await telemetry.shutdown();
         if (!options.database) await db.close();
         logger.info('gateway stopped');
       })();

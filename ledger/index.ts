@@ -1,4 +1,4 @@
-/** The exchange ledger: records, their hash chains, the group-commit writer and chain verification. */
+/** The exchange ledger: records, their hash chains, the group-commit writer, checkpoints, roll-ups, partitions and verification. */
 export type { ChainedRecord, ExchangeRecord, Outcome } from './ExchangeRecord.js';
 export { GENESIS_HASH, canonicalRecord, hashRecord } from './chainHash.js';
 export { normalizeRecord } from './normalizeRecord.js';
@@ -10,5 +10,21 @@ export {
   type LedgerWriter,
   type LedgerWriterOptions,
 } from './ledgerWriter.js';
-export { verifyChains, type ChainReport, type VerifyOptions } from './verifyChains.js';
+export {
+  canonicalCheckpoint,
+  createCheckpointKey,
+  signCheckpoint,
+  verifyCheckpoint,
+  type Checkpoint,
+  type CheckpointKey,
+} from './checkpointSignature.js';
+export { rollupRows, upsertRollups, type RollupRow } from './ledgerRollups.js';
+export { ensurePartitions, type EnsuredPartitions } from './partitions.js';
+export {
+  verifyLedger,
+  type ChainProblemKind,
+  type ChainReport,
+  type LedgerVerification,
+  type VerifyLedgerOptions,
+} from './verifyLedger.js';
 export { CSV_TRAILER_PREFIX, EXPORT_FORMAT_VERSION, exportLedger, type ExportFormat, type ExportOptions, type ExportTrailer, type ExportedChain } from './exportLedger.js';

@@ -5,13 +5,22 @@
  * keeps its own hash chain (see chainHash.ts): seq and prevHash are assigned
  * when a batch is formed, from the last committed record, so a failed batch
  * leaves no gap and the next batch takes over its sequence numbers.
+ *
+ * The batch's transaction also adds the batch to the hourly roll-ups and,
+ * every `checkpointEvery` records, stores a signed checkpoint of the new chain
+ * head (see checkpointSignature.ts), so a failed batch leaves none of the three.
+ * A head left unsigned for `checkpointIntervalMs` is signed in a transaction
+ * of its own, and close() signs the final head.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { meridianError, systemClock, type Clock, type Logger, type MeridianError } from '../common/index.js';
 import type { ChainedRecord, ExchangeRecord } from './ExchangeRecord.js';
 import { GENESIS_HASH, canonicalRecord, hashRecord } from './chainHash.js';
+import { createCheckpointKey, signCheckpoint, type Checkpoint, type CheckpointKey } from './checkpointSignature.js';
+import { upsertRollups } from './ledgerRollups.js';
 import { chainedRecordToRow } from './ledgerRows.js';
 import { normalizeRecord } from './normalizeRecord.js';
 
@@ -36,6 +45,10 @@ export interface LedgerWriterOptions {
   readonly recoveryProbeMs?: number;
   /** Called with the number of records after each batch commits (tests, metrics). */
   readonly onBatchCommitted?: (size: number) => void;
+  /** The writer signs its chain head once this many records were written since its last checkpoint (default 1000)... */
+  readonly checkpointEvery?: number;
+  /** ...or this long after its last checkpoint (ms, default 60000), whichever comes first; never when nothing was written since. */
+  readonly checkpointIntervalMs?: number;
 }
 
 export interface LedgerHealth {
@@ -89,6 +102,8 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
   const host = options.host ?? hostname();
   const pid = options.pid ?? process.pid;
   const writerId = options.writerId ?? `${host}-${pid}-${randomBytes(4).toString('hex')}`;
+  const checkpointEvery = options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  const checkpointIntervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   const log = logger.child({ component: 'ledger', writerId });
 
   let state: WriterState = 'new';
@@ -109,14 +124,33 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
   let probeTimer: NodeJS.Timeout | null = null;
   const firstProbeDelayMs = options.recoveryProbeMs ?? PROBE_FIRST_DELAY_MS;
   let probeDelayMs = firstProbeDelayMs;
+  // Set by start(): this process's signing key and its row in ledger_writer_keys.
+  let signing: { readonly key: CheckpointKey; readonly keyId: number } | null = null;
+  // The highest seq signed, or the head at start: a new process signs only once it has written.
+  let signedSeq = 0;
+  let lastSignedAt = performance.now();
+  let checkpointTimer: NodeJS.Timeout | null = null;
+  let checkpointing: Promise<void> | null = null;
 
   async function registerAndReadHead(): Promise<void> {
     try {
-      await knex('ledger_writers')
-        .insert({ id: writerId, started_at: clock.now(), host, pid })
-        .onConflict('id')
-        .ignore();
+      const key = createCheckpointKey();
+      const now = clock.now();
+      const keyId = await knex.transaction(async (trx) => {
+        // A continued writer id keeps its first start's host and pid; its current key changes.
+        await trx('ledger_writers')
+          .insert({ id: writerId, started_at: now, host, pid, public_key: key.publicKey })
+          .onConflict('id')
+          .merge(['public_key']);
+        const [row] = (await trx('ledger_writer_keys')
+          .insert({ writer_id: writerId, public_key: key.publicKey, registered_at: now })
+          .returning('id')) as { id: number | string }[];
+        return Number(row!.id);
+      });
+      signing = { key, keyId };
       head = await readHead(knex, writerId);
+      signedSeq = head.seq;
+      lastSignedAt = performance.now();
       // close() may have been called meanwhile; it wins.
       if (state === 'starting') state = 'running';
       log.info({ seq: head.seq }, 'ledger writer started');
@@ -160,14 +194,20 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
     try {
       head ??= await readHead(knex, writerId);
       const chained = chain(batch, head);
+      const last = chained[chained.length - 1]!;
       const rows = chained.map(chainedRecordToRow);
+      const checkpoint = last.seq - signedSeq >= checkpointEvery ? signHead(last) : null;
       await knex.transaction(async (trx) => {
         await trx('ledger_records').insert(rows);
+        await upsertRollups(trx, chained);
+        if (checkpoint) await insertCheckpoint(trx, checkpoint, signing!.keyId);
       });
       committed = chained;
-      head = chained[chained.length - 1]!;
+      head = last;
       lastCommitAt = clock.now();
       lastBatchFailed = false;
+      if (checkpoint) noteSigned(checkpoint.seq);
+      else armCheckpointTimer();
     } catch (error) {
       head = null;
       lastBatchFailed = true;
@@ -188,6 +228,48 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
     settle(batch.length);
     // Whatever arrived meanwhile has waited a whole batch already: write it at once.
     if (queue.length > 0) writeNow();
+  }
+
+  function signHead(signed: ChainHead): Checkpoint {
+    return signCheckpoint(signing!.key.privateKey, { writerId, seq: signed.seq, hash: signed.hash, at: clock.now().toISOString() });
+  }
+
+  function noteSigned(seq: number): void {
+    signedSeq = Math.max(signedSeq, seq);
+    lastSignedAt = performance.now();
+    if (checkpointTimer) clearTimeout(checkpointTimer);
+    checkpointTimer = null;
+  }
+
+  /** Arms the interval checkpoint once the head is ahead of the last one signed. */
+  function armCheckpointTimer(): void {
+    if (checkpointTimer || !head || head.seq <= signedSeq || state === 'closed') return;
+    const wait = Math.max(0, lastSignedAt + checkpointIntervalMs - performance.now());
+    checkpointTimer = setTimeout(() => {
+      checkpointTimer = null;
+      void checkpointHead();
+    }, wait);
+    checkpointTimer.unref();
+  }
+
+  /** Signs the committed chain head in a transaction of its own (interval and close). */
+  function checkpointHead(): Promise<void> {
+    checkpointing ??= (async () => {
+      const current = head;
+      if (!current || current.seq <= signedSeq || !signing) return;
+      try {
+        const checkpoint = signHead(current);
+        await insertCheckpoint(knex, checkpoint, signing.keyId);
+        noteSigned(checkpoint.seq);
+      } catch (error) {
+        log.warn({ error: messageOf(error), seq: current.seq }, 'ledger checkpoint failed; retrying after the interval');
+        lastSignedAt = performance.now();
+      }
+    })().finally(() => {
+      checkpointing = null;
+      armCheckpointTimer();
+    });
+    return checkpointing;
   }
 
   /**
@@ -264,9 +346,15 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
     state = 'closing';
     await pendingStart?.catch(() => undefined);
     await flush();
+    // The final head is signed, so a graceful stop leaves no unsigned tail behind; an interval
+    // checkpoint still in flight may be signing an older head.
+    await checkpointing;
+    await checkpointHead();
     state = 'closed';
     if (probeTimer) clearTimeout(probeTimer);
     probeTimer = null;
+    if (checkpointTimer) clearTimeout(checkpointTimer);
+    checkpointTimer = null;
     log.info({ seq: head?.seq ?? null }, 'ledger writer closed');
   }
 
@@ -330,6 +418,23 @@ export function createLedgerWriter(knex: Knex, options: LedgerWriterOptions): Le
 
 const PROBE_FIRST_DELAY_MS = 1000;
 const PROBE_MAX_DELAY_MS = 30_000;
+const DEFAULT_CHECKPOINT_EVERY = 1000;
+const DEFAULT_CHECKPOINT_INTERVAL_MS = 60_000;
+
+/** Stores a signed checkpoint; a head signed twice (a retried commit that had succeeded) keeps its first signature. */
+async function insertCheckpoint(knex: Knex | Knex.Transaction, checkpoint: Checkpoint, keyId: number): Promise<void> {
+  await knex('ledger_checkpoints')
+    .insert({
+      writer_id: checkpoint.writerId,
+      seq: checkpoint.seq,
+      hash: checkpoint.hash,
+      at: checkpoint.at,
+      signature: checkpoint.signature,
+      key_id: keyId,
+    })
+    .onConflict(['writer_id', 'seq'])
+    .ignore();
+}
 
 /** A record that is never committed: the probe's rolled-back INSERT. */
 function probeExchange(now: Date): ExchangeRecord {
@@ -376,6 +481,15 @@ function checkOptions(options: LedgerWriterOptions): void {
   }
   if (!Number.isFinite(options.maxWaitMs) || options.maxWaitMs < 0) {
     problems.push('ledger.maxWaitMs must be a number of milliseconds, 0 or more');
+  }
+  if (options.checkpointEvery !== undefined && (!Number.isInteger(options.checkpointEvery) || options.checkpointEvery < 1)) {
+    problems.push('ledger.checkpointEvery must be a whole number of records, 1 or more');
+  }
+  if (
+    options.checkpointIntervalMs !== undefined &&
+    (!Number.isFinite(options.checkpointIntervalMs) || options.checkpointIntervalMs <= 0)
+  ) {
+    problems.push('ledger.checkpointIntervalMs must be a number of milliseconds above 0');
   }
   if (options.writerId !== undefined && (options.writerId === '' || options.writerId.includes('\u0000'))) {
     problems.push('ledger writerId must be a non-empty string without NUL');

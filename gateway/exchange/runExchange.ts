@@ -11,6 +11,7 @@ import type { FetchResult, Position } from '../../connectors/index.js';
 import { maskValue, type Decision, type ItemUse } from '../../policies/index.js';
 import type { ExchangeRecord, Outcome } from '../../ledger/index.js';
 import type { RequestContext } from '../context.js';
+import { startExchangeTelemetry } from '../telemetry/exchangeTelemetry.js';
 import { grantKey } from '../grants/grantStore.js';
 import { releaseRows } from '../grants/quotaStore.js';
 import { decideExchange, type RowReservation } from './decideExchange.js';
@@ -67,6 +68,14 @@ export async function runExchange(spec: ExchangeSpec, ctx: RequestContext): Prom
   const exchangeId = randomUUID();
   const decisionId = randomUUID();
   const consumerDepartment = principal.onBehalfOf ?? principal.department;
+  const telemetry = startExchangeTelemetry(ctx, {
+    exchangeId,
+    decisionId,
+    operation: spec.operation,
+    resourceCode: resource.code,
+    providerDepartment: resource.provider,
+    consumerDepartment,
+  });
   let decision: Decision | null = null;
 
   const record = async (outcome: Outcome, fields: Partial<ExchangeRecord>): Promise<void> => {
@@ -74,7 +83,7 @@ export async function runExchange(spec: ExchangeSpec, ctx: RequestContext): Prom
     const full: ExchangeRecord = {
       exchangeId,
       requestId: ctx.requestId,
-      traceId: null,
+      traceId: telemetry.traceId,
       at: at.toISOString(),
       finishedAt: services.clock.now().toISOString(),
       // The calling principal's department; for an upstream gateway, the department it asks for is onBehalfOf.
@@ -99,7 +108,13 @@ export async function runExchange(spec: ExchangeSpec, ctx: RequestContext): Prom
       ...fields,
     };
     // Throws LEDGER_UNAVAILABLE when the record cannot be written: then nothing is returned.
-    await services.ledger.append(full);
+    try {
+      await services.ledger.append(full);
+    } catch (error) {
+      telemetry.end(full, error);
+      throw error;
+    }
+    telemetry.end(full);
     ctx.exchanges.push({ resource: resource.code, exchangeId, outcome, rows: full.rows });
   };
 
@@ -123,7 +138,8 @@ export async function runExchange(spec: ExchangeSpec, ctx: RequestContext): Prom
       await record('DENIED', { errorCode: denied.code });
       throw denialError(denied, exchangeId);
     }
-    const read = await fetchAndMask(spec, plan, decided.rowLimit, decision, ctx);
+    const allowed = decision;
+    const read = await telemetry.within(() => fetchAndMask(spec, plan, decided.rowLimit, allowed, ctx));
     spec.accept?.(read.result);
     if (reservation) await releaseRows(services.knex, reservation.grantId, reservation.windows, reservation.rows - read.nodes.length);
     reservation = null;

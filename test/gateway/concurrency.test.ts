@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import { verifyChains } from '../../ledger/index.js';
+import { verifyLedger } from '../../ledger/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { graphql, startDemoGateway, type DemoGateway } from '../support/gatewayHarness.js';
 
@@ -48,7 +48,7 @@ describeEachDatabase('Gateway: concurrent exchanges', (get) => {
 
     const writerId = demoGateway.gateway.services.ledger.health().writerId;
     assert.ok(records.every((r) => r.writer_id === writerId));
-    const reports = await verifyChains(knex);
+    const reports = (await verifyLedger(knex)).writers;
     const report = reports.find((r) => r.writer === writerId);
     assert.ok(report, 'the writer has a chain');
     assert.equal(report.ok, true, report.problem ?? '');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { openDatabase } from '../../db/index.js';
-import { verifyChains } from '../../ledger/index.js';
+import { verifyLedger } from '../../ledger/index.js';
 import type { Gateway } from '../../gateway/createGateway.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
 import { graphql, startDemoGateway, startTestGateway, type DemoGateway } from '../support/gatewayHarness.js';
@@ -70,7 +70,7 @@ const ENTERPRISES_QUERY = '{ data { enterprises(first: 1) { nodes { creditCode }
     assert.equal(deprecated.errors, undefined, JSON.stringify(deprecated.errors));
     await eventually(async () => (await graphql(b.url, consumer, medical)).errors?.[0]?.extensions?.code === 'GRAPHQL_VALIDATION_FAILED');
 
-    const reports = await verifyChains(testDb.db.knex);
+    const reports = (await verifyLedger(testDb.db.knex)).writers;
     const writers = [a.gateway.services.ledger.health().writerId, b.services.ledger.health().writerId];
     for (const writer of writers) {
       const report = reports.find((r) => r.writer === writer);

@@ -9,7 +9,7 @@ import {
   createLedgerWriter,
   hashRecord,
   rowToChainedRecord,
-  verifyChains,
+  verifyLedger,
   type ChainReport,
   type ChainedRecord,
   type LedgerRow,
@@ -59,7 +59,7 @@ describeEachDatabase('Ledger: group-commit writer', (get) => {
   }
 
   async function chainReport(writerId: string): Promise<ChainReport | undefined> {
-    return (await verifyChains(knex())).find((report) => report.writer === writerId);
+    return (await verifyLedger(knex())).writers.find((report) => report.writer === writerId);
   }
 
   const oneTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
@@ -90,6 +90,7 @@ describeEachDatabase('Ledger: group-commit writer', (get) => {
       ok: true,
       firstBadSeq: null,
       problem: null,
+      lastCheckpointSeq: null,
     });
   });
 
@@ -328,6 +329,7 @@ describeEachDatabase('Ledger: group-commit writer', (get) => {
         ok: true,
         firstBadSeq: null,
         problem: null,
+        lastCheckpointSeq: null,
       });
     }
   });
@@ -355,8 +357,15 @@ describeEachDatabase('Ledger: group-commit writer', (get) => {
     });
   });
 
-  it('rejects a batch size or wait outside the allowed range as invalid configuration', () => {
-    for (const options of [{ maxBatch: 0 }, { maxBatch: 2001 }, { maxBatch: 1.5 }, { maxWaitMs: -1 }]) {
+  it('rejects a batch size, wait or checkpoint spacing outside the allowed range as invalid configuration', () => {
+    for (const options of [
+      { maxBatch: 0 },
+      { maxBatch: 2001 },
+      { maxBatch: 1.5 },
+      { maxWaitMs: -1 },
+      { checkpointEvery: 0 },
+      { checkpointIntervalMs: 0 },
+    ]) {
       assert.throws(
         () => createLedgerWriter(knex(), { maxBatch: 10, maxWaitMs: 1, logger: silentLogger(), ...options }),
         (error: unknown) => isMeridianError(error) && error.code === 'CONFIG_INVALID',
