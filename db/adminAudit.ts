@@ -1,11 +1,11 @@
 /** The control-plane audit trail: registrations, keys, publishing (who, when, what). */
 import type { Knex } from 'knex';
 
-/** Who acted: a key through GraphQL, or an operator through the CLI. */
+/** Who acted: a key through GraphQL or another HTTP endpoint, or an operator through the CLI. */
 export interface Actor {
   readonly keyId: string | null;
   readonly department: string | null;
-  readonly via: 'graphql' | 'cli' | 'system';
+  readonly via: 'graphql' | 'http' | 'cli' | 'system';
 }
 
 /** The actor of CLI commands and start-up tasks. */

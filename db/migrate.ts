@@ -7,6 +7,7 @@ import * as core from './migrations/001_core.js';
 import * as applicationsAndQuotas from './migrations/002_applications_and_quotas.js';
 import * as auditGradeLedger from './migrations/003_audit_grade_ledger.js';
 import * as ledgerWriterKeys from './migrations/004_ledger_writer_keys.js';
+import * as ledgerSearchIndexes from './migrations/005_ledger_search_indexes.js';
 
 interface Migration {
   readonly name: string;
@@ -14,7 +15,7 @@ interface Migration {
   down(knex: Knex): Promise<void>;
 }
 
-const migrations: readonly Migration[] = [core, applicationsAndQuotas, auditGradeLedger, ledgerWriterKeys];
+const migrations: readonly Migration[] = [core, applicationsAndQuotas, auditGradeLedger, ledgerWriterKeys, ledgerSearchIndexes];
 
 const migrationSource: Knex.MigrationSource<Migration> = {
   getMigrations: async () => [...migrations],

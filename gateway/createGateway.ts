@@ -1,7 +1,7 @@
 /**
  * The composition root: opens the database, migrates, ensures the admin key
  * and the demo, loads the caches, starts the ledger writer and connectors, and
- * serves GraphQL, health and Prometheus metrics over HTTP, with OpenTelemetry
+ * serves GraphQL, health, Prometheus metrics and the ledger export over HTTP, with OpenTelemetry
  * spans per request, exchange and connector fetch. `close()` is the orderly
  * shutdown: stop taking requests, finish those in flight, flush the ledger and
  * telemetry, close.
@@ -31,6 +31,7 @@ import { createFormatError } from './formatError.js';
 import { createRequestLoaders } from './loaders.js';
 import { createWorkingCalendar } from '../common/workingDays.js';
 import { healthRouter } from './health.js';
+import { ledgerExportRouter } from './ledgerExportRoute.js';
 import { exchangesExtensionPlugin } from './plugins/exchangesExtensionPlugin.js';
 import { queryLimitsPlugin } from './plugins/queryLimitsPlugin.js';
 import { telemetryPlugin } from './plugins/telemetryPlugin.js';
@@ -204,6 +205,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { metricsHandler } = telemetry;
   // Outside GraphQL authentication, like health: a scraper sees only aggregate counts and durations per department and resource.
   if (metricsHandler) app.get('/metrics', (req: Request, res: Response) => metricsHandler(req, res));
+  app.use(ledgerExportRouter(services));
   app.use(
     '/graphql',
     (_req: Request, res: Response, next: NextFunction) => {

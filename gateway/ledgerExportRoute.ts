@@ -43,7 +43,7 @@ export function ledgerExportRouter(services: GatewayServices): Router {
       const principal = authenticate(services.state.keys, req.get('authorization'), services.clock.now());
       if (!principal.roles.includes('AUDITOR')) throw meridianError('FORBIDDEN', { operation: 'Exporting the exchange log', roles: ['AUDITOR'] });
       const window = windowOf(req.query);
-      await recordAdminAction(services.knex, { keyId: principal.keyId, department: principal.department, via: 'graphql' }, 'ledger.export', `${window.from.toISOString()}/${window.to.toISOString()}`, {
+      await recordAdminAction(services.knex, { keyId: principal.keyId, department: principal.department, via: 'http' }, 'ledger.export', `${window.from.toISOString()}/${window.to.toISOString()}`, {
         format: window.format,
       });
       const stamp = `${window.from.toISOString().slice(0, 10)}_${window.to.toISOString().slice(0, 10)}`;
