@@ -129,6 +129,9 @@ export interface MeridianConfig {
   readonly cacheRefreshMs: number;
 }
 
+/** The shortest retention of the exchange log: three years. */
+export const MIN_RETENTION_MONTHS = 36;
+
 const configSchema = {
   type: 'object',
   additionalProperties: false,
@@ -179,7 +182,7 @@ const configSchema = {
         maxWaitMs: { type: 'integer', minimum: 0, maximum: 1000, default: 2 },
         checkpointEvery: { type: 'integer', minimum: 1, default: 1000 },
         checkpointIntervalMs: { type: 'integer', minimum: 100, default: 60000 },
-        retentionMonths: { type: 'integer', minimum: 36, default: 36 },
+        retentionMonths: { type: 'integer', minimum: MIN_RETENTION_MONTHS, default: MIN_RETENTION_MONTHS },
         partitionsAhead: { type: 'integer', minimum: 1, maximum: 24, default: 3 },
       },
     },

@@ -4,15 +4,21 @@
  * flat whatever the range. A window is the records whose answer (finished_at)
  * falls in [from, to): within one writer that is a contiguous stretch of its
  * chain (see migration 003), so each file can be verified offline from its own
- * trailer, which closes every file:
+ * trailer (ledger/verifyExportFile.ts), which closes every file:
  *
  *   format "meridian-ledger-export/1", the window, and per writer the first
  *   record's seq and prevHash (the anchor), the last seq and hash, the record
- *   count, the writer's public key(s) and the signed checkpoints in the stretch.
+ *   count, every public key the writer registered as {id, publicKey} (SPKI DER,
+ *   base64; ledger_writer_keys) and the signed checkpoints in the stretch as
+ *   {seq, hash, at, signature, keyId}, keyId naming the key that signed it.
  *
  * JSON Lines: one record per line (the ChainedRecord fields), then one line
- * {"trailer": {...}}. CSV: a header, one record per row (lists as JSON), then
- * one last line "# meridian-ledger-export-trailer " followed by the trailer JSON.
+ * {"trailer": {...}}. CSV: a header, one record per row (RFC 4180, rows ended
+ * by LF), then one last line "# meridian-ledger-export-trailer " followed by
+ * the trailer JSON. Cells: numbers as JavaScript writes them (shortest form),
+ * lists as JSON, null as an empty cell, and a string as itself, quoted with
+ * quotes doubled when it is empty or holds a comma, quote, CR or LF, or starts
+ * with "#" (so "" is the empty string, never null, and no row reads as the trailer).
  */
 import type { Knex } from 'knex';
 import type { ChainedRecord } from './ExchangeRecord.js';
@@ -34,9 +40,28 @@ export interface ExportedChain {
   readonly lastSeq: number;
   readonly lastHash: string;
   readonly records: number;
-  /** The writer's checkpoint public keys (SPKI DER, base64). */
-  readonly publicKeys: readonly string[];
-  readonly checkpoints: readonly { readonly seq: number; readonly hash: string; readonly at: string; readonly signature: string }[];
+  /** Every checkpoint key the writer registered (ledger_writer_keys), oldest first. */
+  readonly publicKeys: readonly ExportedKey[];
+  /** The signed checkpoints of seqs firstSeq..lastSeq, in seq order. */
+  readonly checkpoints: readonly ExportedCheckpoint[];
+}
+
+/** A writer's checkpoint public key. */
+export interface ExportedKey {
+  /** ledger_writer_keys.id, which checkpoints name as keyId. */
+  readonly id: number;
+  /** Ed25519, SPKI DER, base64. */
+  readonly publicKey: string;
+}
+
+/** A signed chain head (see checkpointSignature.ts). */
+export interface ExportedCheckpoint {
+  readonly seq: number;
+  readonly hash: string;
+  readonly at: string;
+  readonly signature: string;
+  /** The key that signed it; null only for a checkpoint whose writer registered no key. */
+  readonly keyId: number | null;
 }
 
 export interface ExportTrailer {
@@ -56,7 +81,7 @@ export interface ExportOptions {
 }
 
 /** The fields of a record, in the order of CSV columns and JSON keys. */
-const FIELDS: readonly (keyof ChainedRecord)[] = [
+export const EXPORT_FIELDS: readonly (keyof ChainedRecord)[] = [
   'writerId',
   'seq',
   'prevHash',
@@ -93,7 +118,7 @@ export async function exportLedger(knex: Knex, options: ExportOptions, write: (c
   const pageSize = options.pageSize ?? 5000;
   const chains = new Map<string, { firstSeq: number; firstPrevHash: string; lastSeq: number; lastHash: string; records: number }>();
   let total = 0;
-  if (options.format === 'csv') await write(`${FIELDS.join(',')}\n`);
+  if (options.format === 'csv') await write(`${EXPORT_FIELDS.join(',')}\n`);
 
   // One writer at a time, in seq order: the (writer_id, seq) index serves each page directly.
   const writers = ((await knex('ledger_writers').orderBy('id').select('id')) as { id: string }[]).map((row) => row.id);
@@ -146,33 +171,45 @@ async function describeChains(
 ): Promise<ExportedChain[]> {
   const described: ExportedChain[] = [];
   for (const [writer, chain] of chains) {
-    const keys = (await knex('ledger_writers').where({ id: writer }).select('public_key')) as { public_key: string | null }[];
+    const keys = (await knex('ledger_writer_keys').where({ writer_id: writer }).orderBy('id').select('id', 'public_key')) as {
+      id: number | string;
+      public_key: string;
+    }[];
     const checkpoints = (await knex('ledger_checkpoints')
       .where({ writer_id: writer })
       .whereBetween('seq', [chain.firstSeq, chain.lastSeq])
       .orderBy('seq')
-      .select('seq', 'hash', 'at', 'signature')) as { seq: number | string; hash: string; at: Date; signature: string }[];
+      .select('seq', 'hash', 'at', 'signature', 'key_id')) as { seq: number | string; hash: string; at: Date; signature: string; key_id: number | string | null }[];
     described.push({
       writer,
       ...chain,
-      publicKeys: keys.map((key) => key.public_key).filter((key): key is string => key !== null),
-      checkpoints: checkpoints.map((c) => ({ seq: Number(c.seq), hash: c.hash, at: c.at.toISOString(), signature: c.signature })),
+      publicKeys: keys.map((key) => ({ id: Number(key.id), publicKey: key.public_key })),
+      checkpoints: checkpoints.map((c) => ({
+        seq: Number(c.seq),
+        hash: c.hash,
+        at: c.at.toISOString(),
+        signature: c.signature,
+        keyId: c.key_id === null ? null : Number(c.key_id),
+      })),
     });
   }
   return described;
 }
 
 function pick(record: ChainedRecord): Record<string, unknown> {
-  return Object.fromEntries(FIELDS.map((field) => [field, record[field]]));
+  return Object.fromEntries(EXPORT_FIELDS.map((field) => [field, record[field]]));
 }
 
 function csvLine(record: ChainedRecord): string {
-  return `${FIELDS.map((field) => csvCell(record[field])).join(',')}\n`;
+  return `${EXPORT_FIELDS.map((field) => csvCell(record[field])).join(',')}\n`;
 }
 
-/** RFC 4180: quote cells holding a comma, quote or line break (lists as JSON). */
+/**
+ * RFC 4180, and exact: null is the only empty unquoted cell, so an empty string is
+ * quoted; a leading "#" is quoted so that no row can start like the trailer line.
+ */
 function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = Array.isArray(value) ? JSON.stringify(value) : String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return text === '' || text.startsWith('#') || /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }

@@ -21,10 +21,28 @@ export {
 export { rollupRows, upsertRollups, type RollupRow } from './ledgerRollups.js';
 export { ensurePartitions, type EnsuredPartitions } from './partitions.js';
 export {
+  archiveLedger,
+  type ArchiveLedgerOptions,
+  type ArchivedFile,
+  type LedgerArchiveSummary,
+} from './archiveLedger.js';
+export {
   verifyLedger,
   type ChainProblemKind,
   type ChainReport,
   type LedgerVerification,
   type VerifyLedgerOptions,
 } from './verifyLedger.js';
-export { CSV_TRAILER_PREFIX, EXPORT_FORMAT_VERSION, exportLedger, type ExportFormat, type ExportOptions, type ExportTrailer, type ExportedChain } from './exportLedger.js';
+export {
+  CSV_TRAILER_PREFIX,
+  EXPORT_FORMAT_VERSION,
+  exportLedger,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportTrailer,
+  type ExportedChain,
+  type ExportedCheckpoint,
+  type ExportedKey,
+} from './exportLedger.js';
+export { MAX_EXPORT_SPAN_MS, exportWindow, type ExportWindow } from './exportWindow.js';
+export { verifyExportFile, type ExportChainReport, type ExportFileVerification } from './verifyExportFile.js';

@@ -171,8 +171,9 @@ async function walk(
     const query = knex('ledger_records').where('writer_id', writer);
     // at as text keeps its microseconds, which a Date would lose: the cursor must be exact.
     if (cursor) query.whereRaw('(seq, at) > (?, ?::timestamptz)', [cursor.seq, cursor.at]);
-    // A whole chain is read from its very first row, so a record moved below seq 1 is still seen.
-    else if (start.kind !== 'genesis') query.where('seq', '>', start.seq);
+    // A chain is read from its very first row when it starts at the genesis or an archive anchor, so a record
+    // moved below seq 1, or put back among the archived seqs, is still seen.
+    else if (start.kind === 'record') query.where('seq', '>', start.seq);
     if (hi !== null) query.where('seq', '<=', hi);
     const page = (await query
       .orderBy([{ column: 'seq' }, { column: 'at' }])
@@ -204,6 +205,9 @@ async function checkRecord(knex: Knex, writer: string, row: WalkedRow, previous:
     return broken(seq, 'deleted', `${missing} (record ${seq} follows ${previous.label})`);
   }
   if (previous.kind === 'record' && seq === previous.seq) return broken(seq, 'inserted', `a second record with seq ${seq}`);
+  if (previous.kind === 'anchor' && seq <= previous.seq) {
+    return broken(seq, 'inserted', `record ${seq} comes before ${previous.label}, after which the stored chain continues`);
+  }
   if (row.prev_hash !== previous.hash) return classifyLink(knex, writer, row, previous);
   let record: ChainedRecord;
   try {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Gateway } from '../../gateway/createGateway.js';
-import { CSV_TRAILER_PREFIX, type ExportTrailer } from '../../ledger/index.js';
+import { CSV_TRAILER_PREFIX, verifyExportFile, type ExportTrailer } from '../../ledger/index.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { graphql, startTestGateway } from '../support/gatewayHarness.js';
 
@@ -70,6 +70,23 @@ describeEachDatabase('Gateway: GET /ledger/export', (get) => {
     assert.equal(trailer.records, lines.length - 1);
   });
 
+  it('downloads files that verify offline, and whose edited copy does not', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'meridian-download-'));
+    for (const format of ['jsonl', 'csv']) {
+      const body = await (await download({ ...window(), format }, auditor)).text();
+      const path = join(folder, `ledger.${format}`);
+      writeFileSync(path, body);
+      const verification = await verifyExportFile(path);
+      assert.equal(verification.ok, true, JSON.stringify(verification));
+      assert.ok(verification.records >= 4);
+      // One more row claimed for an exchange: the record no longer matches its hash.
+      writeFileSync(path, body.replace(format === 'csv' ? /,2,(\d+),/ : /"rows":2,/, format === 'csv' ? ',3,$1,' : '"rows":3,'));
+      const edited = await verifyExportFile(path);
+      assert.equal(edited.ok, false);
+      assert.match(edited.writers[0]!.problem ?? '', /^edited: /);
+    }
+  });
+
   it('records each export in the admin audit trail, with who asked and the window', async () => {
     const asked = window();
     await (await download(asked, auditor)).text();
@@ -92,7 +109,7 @@ describeEachDatabase('Gateway: GET /ledger/export', (get) => {
 
   it('says what to fix in a bad window or format, before sending anything', async () => {
     const { from, to } = window();
-    const queries: Record<string, string>[] = [{ from: 'yesterday', to }, { from: to, to: from }, { from: '2020-01-01T00:00:00Z', to: '2022-01-01T00:00:00Z' }, { from, to, format: 'xlsx' }];
+    const queries: Record<string, string>[] = [{ from: 'yesterday', to }, { from: to, to: from }, { from: '2020-01-01T00:00:00Z', to: '2022-01-01T00:00:00Z' }, { from: from.slice(0, 10), to }, { from, to, format: 'xlsx' }];
     for (const query of queries) {
       const response = await download(query, auditor);
       assert.equal(response.status, 400, JSON.stringify(query));
