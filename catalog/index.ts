@@ -22,6 +22,7 @@ export { deprecateResource } from './deprecateResource.js';
 export { getResourceVersion } from './getResourceVersion.js';
 export { loadCatalogSnapshot } from './loadCatalogSnapshot.js';
 export {
+  countFacets,
   searchCatalog,
   type CatalogFacets,
   type CatalogFilter,

@@ -89,10 +89,10 @@ export function searchCatalog(snapshot: CatalogSnapshot, filter: CatalogFilter |
       endCursor: page.length > 0 ? encodeCursor(page[page.length - 1]!.code) : null,
     },
     facets: {
-      provider: facet(matches, (entry) => entry.provider),
-      shareType: facet(matches, (entry) => entry.shareType),
-      classification: facet(matches, (entry) => entry.classification.slice(0, 3)),
-      format: facet(matches, (entry) => entry.format),
+      provider: countFacets(matches, (entry) => entry.provider),
+      shareType: countFacets(matches, (entry) => entry.shareType),
+      classification: countFacets(matches, (entry) => entry.classification.slice(0, 3)),
+      format: countFacets(matches, (entry) => entry.format),
     },
   };
 }
@@ -154,7 +154,8 @@ function firstIndexAfter(entries: readonly Entry[], code: string): number {
   return low;
 }
 
-function facet(entries: readonly Entry[], valueOf: (entry: Entry) => string): FacetCount[] {
+/** Counts of each value `valueOf` gives the entries, largest first, then by value (code-point order). */
+export function countFacets<T>(entries: readonly T[], valueOf: (entry: T) => string): FacetCount[] {
   const counts = new Map<string, number>();
   for (const entry of entries) {
     const value = valueOf(entry);

@@ -8,7 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { CatalogSnapshot } from '../catalog/model.js';
-import type { FacetCount } from '../catalog/searchCatalog.js';
+import { countFacets, type FacetCount } from '../catalog/index.js';
 import { mergeRanges, planIndicatorPeriod, type Granularity, type IndicatorPeriod } from './indicatorPeriod.js';
 import {
   applicationCounts,
@@ -220,10 +220,10 @@ export function catalogFigures(entries: readonly CatalogEntry[]): CatalogFigures
   const shareable = entries.filter((entry) => entry.shareType !== 'NOT_SHARED').length;
   return {
     resources: entries.length,
-    byShareType: facet(entries, (entry) => entry.shareType),
-    byProvider: facet(entries, (entry) => entry.provider),
-    byClassification: facet(entries, (entry) => entry.classification.slice(0, 3)),
-    byFormat: facet(entries, (entry) => entry.format),
+    byShareType: countFacets(entries, (entry) => entry.shareType),
+    byProvider: countFacets(entries, (entry) => entry.provider),
+    byClassification: countFacets(entries, (entry) => entry.classification.slice(0, 3)),
+    byFormat: countFacets(entries, (entry) => entry.format),
     shareableRatio: entries.length === 0 ? 0 : shareable / entries.length,
   };
 }
@@ -306,17 +306,6 @@ function seriesPoints(period: IndicatorPeriod, rows: readonly SeriesRow[]): Seri
     point.denied += row.denied;
   }
   return points;
-}
-
-function facet<T>(entries: readonly T[], valueOf: (entry: T) => string): FacetCount[] {
-  const counts = new Map<string, number>();
-  for (const entry of entries) {
-    const value = valueOf(entry);
-    counts.set(value, (counts.get(value) ?? 0) + 1);
-  }
-  return [...counts]
-    .map(([value, count]) => ({ value, count }))
-    .sort((a, b) => b.count - a.count || compareStrings(a.value, b.value));
 }
 
 function compareStrings(a: string, b: string): number {
