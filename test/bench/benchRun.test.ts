@@ -11,7 +11,7 @@ const run = promisify(execFile);
 
   it('measures ingest and indicator reports, and the roll-up and raw reports agree', async () => {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts'], {
-      env: { ...process.env, BENCH_DATABASE_URL: testDatabaseUrl, BENCH_LEDGER_RECORDS: '20000', BENCH_INGEST_RECORDS: '600' },
+      env: { ...process.env, BENCH_DATABASE_URL: testDatabaseUrl!, BENCH_LEDGER_RECORDS: '20000', BENCH_INGEST_RECORDS: '600' },
       maxBuffer: 16 << 20,
     });
     assert.match(stdout, /group commit \/ one INSERT per record: [\d.]+x/);
