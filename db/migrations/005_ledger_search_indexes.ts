@@ -12,6 +12,8 @@ export const name = '005_ledger_search_indexes';
 const INDEXES: readonly [name: string, definition: string][] = [
   ['ledger_records_consumer_at', '(consumer_department, at)'],
   ['ledger_records_provider_at', '(provider_department, at)'],
+  // The department a calling gateway asked for: the consumer filter matches it too.
+  ['ledger_records_on_behalf_of_at', '(on_behalf_of, at) WHERE on_behalf_of IS NOT NULL'],
   ['ledger_records_request', '(request_id)'],
   ['ledger_records_decision', '(decision_id)'],
   // Most records name no grant or error: partial indexes stay small.

@@ -13,6 +13,8 @@ const demo = buildDemoCatalog();
 const CONSUMERS = [demoDepartmentCode(demo, 'hrss'), demoDepartmentCode(demo, 'hwc'), demoDepartmentCode(demo, 'psb')];
 const PROVIDERS = [demoDepartmentCode(demo, 'amr'), demoDepartmentCode(demo, 'psb')];
 const RESOURCES = ['102001/000001', '101001/000001', '202002/000001'];
+/** A gateway department that asks on behalf of its consumers (the county exchange, calling the city). */
+const GATEWAY_DEPARTMENT = demoDepartmentCode(demo, 'countyOperator');
 const GRANTS = ['6a1f1a4e-7c1d-4c55-9d0b-3b0d9c3c2a11', '0b6a3a55-4f0e-4a7f-9a0b-2d6c9f1e8b42'];
 
 /** A window around the generated records, so exchanges the gateway itself logs stay out of the answers. */
@@ -80,7 +82,8 @@ describeEachDatabase('Gateway: auditors search the exchange log', (get) => {
           finishedAt: at,
           requestId: `search-req-${i}`,
           decisionId: `search-dec-${i}`,
-          consumerDepartment: CONSUMERS[i % 3]!,
+          // Every tenth exchange came through the county gateway, on behalf of the consumer.
+          ...(i % 10 === 4 ? { consumerDepartment: GATEWAY_DEPARTMENT, onBehalfOf: CONSUMERS[i % 3]! } : { consumerDepartment: CONSUMERS[i % 3]! }),
           providerDepartment: PROVIDERS[i % 2]!,
           resourceCode: RESOURCES[i % 3]!,
           outcome: denied ? 'DENIED' : 'OK',
@@ -103,9 +106,10 @@ describeEachDatabase('Gateway: auditors search the exchange log', (get) => {
     assert.deepEqual(await search({ exchangeId: 'not-a-uuid' }), [], 'a malformed exchangeId matches nothing');
   });
 
-  it('filters by consumer, provider, resource, outcome, error code and grant, newest first', async () => {
+  it('filters by consumer (the caller or the department a gateway asked for), provider, resource, outcome, error code and grant, newest first', async () => {
     const cases: [Record<string, unknown>, (record: ChainedRecord) => boolean][] = [
-      [{ consumer: CONSUMERS[1] }, (r) => r.consumerDepartment === CONSUMERS[1]],
+      [{ consumer: CONSUMERS[1] }, (r) => r.consumerDepartment === CONSUMERS[1] || r.onBehalfOf === CONSUMERS[1]],
+      [{ consumer: GATEWAY_DEPARTMENT }, (r) => r.consumerDepartment === GATEWAY_DEPARTMENT],
       [{ provider: PROVIDERS[0] }, (r) => r.providerDepartment === PROVIDERS[0]],
       [{ resource: RESOURCES[2] }, (r) => r.resourceCode === RESOURCES[2]],
       [{ outcome: 'DENIED' }, (r) => r.outcome === 'DENIED'],
@@ -113,7 +117,7 @@ describeEachDatabase('Gateway: auditors search the exchange log', (get) => {
       [{ grantId: GRANTS[1] }, (r) => r.grantId === GRANTS[1]],
       [
         { consumer: CONSUMERS[0], provider: PROVIDERS[1], outcome: 'OK' },
-        (r) => r.consumerDepartment === CONSUMERS[0] && r.providerDepartment === PROVIDERS[1] && r.outcome === 'OK',
+        (r) => (r.consumerDepartment === CONSUMERS[0] || r.onBehalfOf === CONSUMERS[0]) && r.providerDepartment === PROVIDERS[1] && r.outcome === 'OK',
       ],
     ];
     for (const [filter, keep] of cases) {

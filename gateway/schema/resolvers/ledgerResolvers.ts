@@ -19,9 +19,8 @@ interface ExchangeFilter {
   grantId?: string | null;
 }
 
-/** Columns filtered by equality, by filter field. */
+/** Columns filtered by equality, by filter field (consumer is matched apart: see below). */
 const EQUALITY_FILTERS: Readonly<Record<string, string>> = {
-  consumer: 'consumer_department',
   provider: 'provider_department',
   resource: 'resource_code',
   outcome: 'outcome',
@@ -73,6 +72,9 @@ export const ledgerResolvers = {
         if (field === 'exchangeId' && !UUID.test(value)) return { nodes: [], pageInfo: { hasNextPage: false, endCursor: null } };
         query.where(column, value);
       }
+      // The consumer is the calling department or the one a calling gateway asked for, as in the indicator report.
+      const { consumer } = filter;
+      if (consumer) query.where((match) => match.where('consumer_department', consumer).orWhere('on_behalf_of', consumer));
       if (filter.from) query.where('at', '>=', filter.from);
       if (filter.to) query.where('at', '<', filter.to);
       if (args.after) query.whereRaw('(at, writer_id, seq) < (?, ?, ?)', decodeCursor(args.after));
