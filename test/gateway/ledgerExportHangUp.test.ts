@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger, loadConfig } from '../../common/index.js';
+import { startGateway, type Gateway } from '../../gateway/createGateway.js';
+import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
+
+/** Log lines as parsed JSON, as an operator's log collector would receive them. */
+function collectingLog(): { lines: Record<string, unknown>[]; stream: Writable } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+(testDatabaseUrl ? describe : describe.skip)('Gateway: an auditor hanging up during GET /ledger/export (PostgreSQL)', function () {
+  this.timeout(60_000);
+  let testDb: TestDatabase;
+  let gateway: Gateway;
+  const log = collectingLog();
+
+  before(async () => {
+    testDb = await createTestDatabase('postgres');
+    const { knex } = testDb.db;
+    await knex('ledger_writers').insert({ id: 'bulk', started_at: new Date(), host: 'test', pid: 1 });
+    // About 70 MB of JSON Lines: far more than the socket buffers hold, so the export must wait for the client.
+    await knex.raw(`
+      INSERT INTO ledger_records
+      SELECT 'bulk', g, gen_random_uuid(), 'req-' || g, NULL,
+             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds'),
+             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds') + interval '15 milliseconds',
+             '11330100MB0000000N', 'key-1', NULL, '11330100MB0000000N', '101001/000001', 1, 'query',
+             '["idNumber","name"]', '["name"]', '["name"]', g % 50, 2048, 12.5, 'OK', NULL, 'decision-' || g, NULL,
+             repeat('0', 64), md5(g::text) || md5((g + 1)::text)
+      FROM generate_series(1, 100000) AS g`);
+    const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, adminKey: 'an-admin-key-for-the-hang-up-test', logLevel: 'info' });
+    gateway = await startGateway({ config, logger: createLogger('info', log.stream), database: testDb.db });
+  });
+  after(async () => {
+    await gateway?.close();
+    await testDb?.drop();
+  });
+
+  it('stops reading the ledger and says so in the log, instead of waiting for a reader that is gone', async () => {
+    const hangUp = new AbortController();
+    const response = await fetch(`${gateway.url.replace(/\/graphql$/, '')}/ledger/export?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z`, {
+      headers: { authorization: 'Bearer an-admin-key-for-the-hang-up-test' },
+      signal: hangUp.signal,
+    });
+    assert.equal(response.status, 200);
+    const reader = response.body!.getReader();
+    assert.ok((await reader.read()).value!.length > 0, 'the export has begun');
+    hangUp.abort();
+
+    let stopped: Record<string, unknown> | undefined;
+    for (let waited = 0; waited < 10_000 && !stopped; waited += 50) {
+      stopped = log.lines.find((line) => line.msg === 'ledger export stopped midway');
+      if (!stopped) await sleep(50);
+    }
+    assert.ok(stopped, 'the gateway logs the export it stopped');
+    assert.equal(stopped.err, 'the client closed the connection');
+    assert.equal(stopped.level, 40, 'a warning: the auditor hung up, nothing failed');
+  });
+});
