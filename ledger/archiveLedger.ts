@@ -6,10 +6,11 @@
  * of its last archived record), which verifyLedger starts from. Roll-ups are
  * not archived: indicator figures of archived months stay as they were.
  *
- * One partition at a time, oldest first, in one transaction each: its chains
- * are checked, the file written (temporary name, fsync), verified offline
- * (verifyExportFile) and renamed, the anchors inserted and the partition
- * detached and dropped. A failure before the commit
+ * One partition at a time, oldest first, in one transaction each: the file is
+ * written (temporary name, fsync) and verified offline (verifyExportFile: every
+ * hash, link and checkpoint of each writer's stretch), each stretch checked to
+ * continue its writer's last anchor and to hold every record of the month, the
+ * file renamed, the anchors inserted and the partition detached and dropped. A failure before the commit
  * drops nothing; a commit that fails leaves a file behind but loses nothing,
  * and the next run writes it again. A partition without records is dropped
  * without a file. See docs/decisions/0007-ledger-archive.md.
@@ -20,10 +21,9 @@ import { basename, join, resolve } from 'node:path';
 import type { Knex } from 'knex';
 import { badInput, meridianError } from '../common/index.js';
 import { MIN_RETENTION_MONTHS } from '../common/config.js';
-import type { ChainedRecord } from './ExchangeRecord.js';
-import { GENESIS_HASH, canonicalRecord, hashRecord } from './chainHash.js';
-import { exportLedger, type ExportFormat } from './exportLedger.js';
-import { LEDGER_COLUMNS, rowToChainedRecord, type LedgerRow } from './ledgerRows.js';
+import { GENESIS_HASH } from './chainHash.js';
+import { exportLedger, type ExportFormat, type ExportTrailer } from './exportLedger.js';
+import { LEDGER_TABLE as PARENT, monthLabel, monthOf, monthStart, monthlyPartitions, partitionName } from './ledgerMonths.js';
 import { ensurePartitions } from './partitions.js';
 import { verifyExportFile } from './verifyExportFile.js';
 
@@ -62,22 +62,12 @@ export interface LedgerArchiveSummary {
   readonly records: number;
 }
 
-const PARENT = 'ledger_records';
-const MONTHLY_PARTITION = /^ledger_records_y(\d{4})m(\d{2})$/;
 /** Serialises archivers across processes; partitions.ts uses 4_204_050_501 for partition maintenance. */
 const ARCHIVE_LOCK = 4_204_050_502;
 const DEFAULT_PAGE_SIZE = 5000;
 
 const MONTH = /^(\d{4})-(\d{2})$/;
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-
-/** A writer's records in one partition: a contiguous stretch of its chain, checked. */
-interface Stretch {
-  readonly writer: string;
-  readonly records: number;
-  readonly lastSeq: number;
-  readonly lastHash: string;
-}
 
 /** Archives every monthly partition wholly before `before` into `directory`, then drops it; see the file comment. */
 export async function archiveLedger(knex: Knex, options: ArchiveLedgerOptions): Promise<LedgerArchiveSummary> {
@@ -144,28 +134,24 @@ async function archivePartition(knex: Knex, month: number, run: PartitionRun): P
         what: `${name} holds records again, but its month was archived to ${earlier.file} at ${earlier.archived_at.toISOString()}; move them out of the ledger or archive by hand`,
       });
     }
-    const stretches = await checkStretches(trx, name, month, run.pageSize);
-    const records = stretches.reduce((sum, stretch) => sum + stretch.records, 0);
-
+    const [{ total } = { total: 0 }] = (await trx(name).count({ total: '*' })) as { total: number | string }[];
     let file: ArchivedFile | null = null;
-    if (records > 0) {
+    if (Number(total) > 0) {
       const fileName = `${name}.${run.format}`;
       const path = join(run.directory, fileName);
-      const sha256 = await writeMonthFile(trx, path, month, records, run);
-      file = { partition: name, path, records, sha256 };
+      const { sha256, trailer } = await writeMonthFile(trx, path, month, Number(total), run);
+      file = { partition: name, path, records: trailer.records, sha256 };
       await trx('ledger_archives').insert(
-        stretches
-          .filter((stretch) => stretch.records > 0)
-          .map((stretch) => ({
-            writer_id: stretch.writer,
-            last_seq: stretch.lastSeq,
-            last_hash: stretch.lastHash,
-            records: stretch.records,
-            before: monthStart(month + 1),
-            file: fileName,
-            file_sha256: sha256,
-            archived_at: run.now,
-          })),
+        trailer.chains.map((chain) => ({
+          writer_id: chain.writer,
+          last_seq: chain.lastSeq,
+          last_hash: chain.lastHash,
+          records: chain.records,
+          before: monthStart(month + 1),
+          file: fileName,
+          file_sha256: sha256,
+          archived_at: run.now,
+        })),
       );
     }
     await trx.raw('ALTER TABLE ?? DETACH PARTITION ??', [PARENT, name]);
@@ -175,90 +161,60 @@ async function archivePartition(knex: Knex, month: number, run: PartitionRun): P
 }
 
 /**
- * Checks that the partition holds, for each writer, a whole stretch of its
- * chain that continues its last archive anchor (or starts it), with no record
- * of it left outside the month: archiving a broken chain would hide the break
- * behind a new anchor, and archiving part of one would cut it.
+ * Checks that each writer's stretch in the month's file continues its last
+ * archive anchor (or starts its chain) and that no record of it below the
+ * stretch's end lies outside the month: the file's own verification shows the
+ * stretch is whole, this that it is the next one, so archiving neither cuts a
+ * chain nor hides a break behind a new anchor.
  */
-async function checkStretches(trx: Knex.Transaction, partition: string, month: number, pageSize: number): Promise<Stretch[]> {
-  const writers = ((await trx('ledger_writers').orderBy('id').select('id')) as { id: string }[]).map((row) => row.id);
+async function checkContinuity(trx: Knex.Transaction, partition: string, month: number, trailer: ExportTrailer): Promise<void> {
   const anchors = (await trx('ledger_archives')
     .distinctOn('writer_id')
     .orderBy([{ column: 'writer_id' }, { column: 'last_seq', order: 'desc' }])
     .select('writer_id', 'last_seq', 'last_hash')) as { writer_id: string; last_seq: number | string; last_hash: string }[];
   const anchorOf = new Map(anchors.map((row) => [row.writer_id, { seq: Number(row.last_seq), hash: row.last_hash }]));
-  const refuse = (writer: string, why: string) =>
-    meridianError('CONFLICT', {
-      what: `Cannot archive ${partition}: the chain of writer ${writer} ${why}; run meridian ledger verify and resolve it first`,
-    });
-
-  const stretches: Stretch[] = [];
-  for (const writer of writers) {
-    const anchor = anchorOf.get(writer);
-    let previous = anchor
-      ? { seq: anchor.seq, hash: anchor.hash, label: `the archived record ${anchor.seq}` }
-      : { seq: 0, hash: GENESIS_HASH, label: 'the start of the chain' };
-    let records = 0;
-    for (;;) {
-      const query = trx(partition).where('writer_id', writer);
-      // The first page has no lower bound, so a record below the anchor is seen too.
-      if (records > 0) query.andWhere('seq', '>', previous.seq);
-      const page = (await query.orderBy('seq').limit(pageSize).select(LEDGER_COLUMNS)) as LedgerRow[];
-      for (const row of page) {
-        const seq = Number(row.seq);
-        if (seq === previous.seq) throw refuse(writer, `has two records with seq ${seq}`);
-        if (seq !== previous.seq + 1) throw refuse(writer, `has record ${seq} right after ${previous.label}`);
-        if (row.prev_hash !== previous.hash) throw refuse(writer, `breaks at record ${seq}: it does not link to ${previous.label}`);
-        const { hash, ...unhashed } = readRecord(row, () => refuse(writer, `breaks at record ${seq}: it cannot be read`));
-        if (hashRecord(unhashed.prevHash, canonicalRecord(unhashed)) !== hash) {
-          throw refuse(writer, `breaks at record ${seq}: its hash does not match its contents`);
-        }
-        previous = { seq, hash, label: `record ${seq}` };
-        records += 1;
-      }
-      if (page.length < pageSize) break;
-    }
-    if (records === 0) continue;
+  for (const chain of trailer.chains) {
+    const anchor = anchorOf.get(chain.writer);
+    const previous = anchor ? { seq: anchor.seq, hash: anchor.hash, label: `the archived record ${anchor.seq}` } : { seq: 0, hash: GENESIS_HASH, label: 'the start of the chain' };
+    if (chain.firstSeq !== previous.seq + 1) throw refusal(partition, chain.writer, `has record ${chain.firstSeq} right after ${previous.label}`);
+    if (chain.firstPrevHash !== previous.hash) throw refusal(partition, chain.writer, `breaks at record ${chain.firstSeq}: it does not link to ${previous.label}`);
     const outside = (await trx(PARENT)
-      .where('writer_id', writer)
-      .andWhere('seq', '<=', previous.seq)
+      .where('writer_id', chain.writer)
+      .andWhere('seq', '<=', chain.lastSeq)
       // Bounds on finished_at rather than tableoid: the planner then skips this partition's rows entirely.
       .andWhere((q) => q.where('finished_at', '<', monthStart(month)).orWhere('finished_at', '>=', monthStart(month + 1)))
       .orderBy('seq')
       .first('seq')) as { seq: number | string } | undefined;
     if (outside) {
-      throw refuse(writer, `has record ${outside.seq} outside ${monthLabel(month)} before its last record ${previous.seq} in it`);
+      throw refusal(partition, chain.writer, `has record ${outside.seq} outside ${monthLabel(month)} before its last record ${chain.lastSeq} in it`);
     }
-    stretches.push({ writer, records, lastSeq: previous.seq, lastHash: previous.hash });
-  }
-
-  const [{ total } = { total: 0 }] = (await trx(partition).count({ total: '*' })) as { total: number | string }[];
-  const checked = stretches.reduce((sum, stretch) => sum + stretch.records, 0);
-  if (Number(total) !== checked) {
-    throw meridianError('CONFLICT', {
-      what:
-        `Cannot archive ${partition}: it holds ${total} records but only ${checked} form the chains of registered writers ` +
-        '(a duplicate seq, or records of an unknown writer); run meridian ledger verify and resolve it first',
-    });
-  }
-  return stretches;
-}
-
-function readRecord(row: LedgerRow, unreadable: () => Error): ChainedRecord {
-  try {
-    return rowToChainedRecord(row);
-  } catch {
-    throw unreadable();
   }
 }
 
-/** Exports the month's `records` records to `path` through a temporary file (fsync, verify, rename); returns the file's SHA-256. */
-async function writeMonthFile(trx: Knex.Transaction, path: string, month: number, records: number, run: PartitionRun): Promise<string> {
+function refusal(partition: string, writer: string, why: string): Error {
+  return meridianError('CONFLICT', {
+    what: `Cannot archive ${partition}: the chain of writer ${writer} ${why}; run meridian ledger verify and resolve it first`,
+  });
+}
+
+/**
+ * Exports the month's `records` records to `path` through a temporary file
+ * (fsync, verify, check continuity, rename); returns the file's SHA-256 and trailer.
+ */
+async function writeMonthFile(
+  trx: Knex.Transaction,
+  path: string,
+  month: number,
+  records: number,
+  run: PartitionRun,
+): Promise<{ sha256: string; trailer: ExportTrailer }> {
+  const partition = partitionName(month);
   const temporary = join(run.directory, `.${randomUUID()}.partial`);
   const handle = await open(temporary, 'wx');
   const sha256 = createHash('sha256');
+  let trailer: ExportTrailer;
   try {
-    const trailer = await exportLedger(
+    trailer = await exportLedger(
       trx,
       { from: monthStart(month), to: monthStart(month + 1), format: run.format, pageSize: run.pageSize },
       async (chunk) => {
@@ -270,14 +226,20 @@ async function writeMonthFile(trx: Knex.Transaction, path: string, month: number
     await handle.sync();
     await handle.close();
     if (trailer.records !== records) {
-      throw meridianError('CONFLICT', { what: `${basename(path)} holds ${trailer.records} records, but the month held ${records}; nothing was dropped` });
+      throw meridianError('CONFLICT', {
+        what:
+          `Cannot archive ${partition}: it holds ${records} records but only ${trailer.records} form the chains of registered writers ` +
+          '(records of an unknown writer); run meridian ledger verify and resolve it first',
+      });
     }
     // The file replaces the records, so it must verify on its own before they are dropped.
     const verification = await verifyExportFile(temporary);
     if (!verification.ok) {
-      const problem = verification.problem ?? verification.writers.find((writer) => !writer.ok)?.problem ?? 'unknown problem';
+      const broken = verification.writers.find((writer) => !writer.ok);
+      const problem = verification.problem ?? (broken ? `writer ${broken.writer}: ${broken.problem}` : 'unknown problem');
       throw meridianError('CONFLICT', { what: `The file written for ${basename(path)} does not verify (${problem}); nothing was dropped` });
     }
+    await checkContinuity(trx, partition, month, trailer);
     await rename(temporary, path);
   } catch (error) {
     await handle.close().catch(() => undefined);
@@ -286,7 +248,7 @@ async function writeMonthFile(trx: Knex.Transaction, path: string, month: number
   }
   // The rename is durable only once the folder is synced too; the partition is dropped after this.
   await syncFolder(run.directory);
-  return sha256.digest('hex');
+  return { sha256: sha256.digest('hex'), trailer };
 }
 
 async function syncFolder(directory: string): Promise<void> {
@@ -297,21 +259,6 @@ async function syncFolder(directory: string): Promise<void> {
   } finally {
     await folder.close();
   }
-}
-
-/** The attached monthly partitions of ledger_records, by month (months since year 0, UTC). */
-async function monthlyPartitions(knex: Knex | Knex.Transaction): Promise<Map<number, string>> {
-  const result = await knex.raw(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = to_regclass(?)`,
-    [PARENT],
-  );
-  const months = new Map<number, string>();
-  for (const { name } of result.rows as { name: string }[]) {
-    const match = MONTHLY_PARTITION.exec(name);
-    if (match) months.set(Number(match[1]) * 12 + Number(match[2]) - 1, name);
-  }
-  return months;
 }
 
 /** The month `value` starts (months since year 0, UTC); anything but a month boundary is refused. */
@@ -336,22 +283,4 @@ function monthBoundary(value: string | Date): number {
     );
   }
   return month;
-}
-
-function monthOf(date: Date): number {
-  return date.getUTCFullYear() * 12 + date.getUTCMonth();
-}
-
-function monthStart(month: number): Date {
-  const date = new Date(0);
-  date.setUTCFullYear(Math.floor(month / 12), month % 12, 1);
-  return date;
-}
-
-function monthLabel(month: number): string {
-  return `${String(Math.floor(month / 12)).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}`;
-}
-
-function partitionName(month: number): string {
-  return `${PARENT}_y${String(Math.floor(month / 12)).padStart(4, '0')}m${String((month % 12) + 1).padStart(2, '0')}`;
 }

@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { badInput, meridianError } from '../common/index.js';
+import { LEDGER_TABLE as PARENT, monthOf, monthStart, monthlyPartitions, partitionName } from './ledgerMonths.js';
 
 /** What one run of ensurePartitions did. */
 export interface EnsuredPartitions {
@@ -16,7 +17,6 @@ export interface EnsuredPartitions {
   readonly movedRecords: number;
 }
 
-const PARENT = 'ledger_records';
 const DEFAULT_PARTITION = 'ledger_records_default';
 /** Serialises partition maintenance across gateway instances (an arbitrary constant of this project). */
 const PARTITION_LOCK = 4_204_050_501;
@@ -32,16 +32,16 @@ const LAST_MONTH = 9999 * 12 + 10;
 export async function ensurePartitions(knex: Knex, now: Date, monthsAhead: number): Promise<EnsuredPartitions> {
   if (Number.isNaN(now.getTime())) throw badInput('ensurePartitions needs a valid date');
   if (!Number.isInteger(monthsAhead) || monthsAhead < 0) throw badInput('monthsAhead must be a whole number, 0 or more');
-  const current = now.getUTCFullYear() * 12 + now.getUTCMonth();
+  const current = monthOf(now);
   const wanted = new Set<number>();
   for (let month = current; month <= current + monthsAhead; month++) wanted.add(month);
   for (const month of await monthsInDefault(knex)) wanted.add(month);
 
-  const existing = await attachedPartitions(knex);
+  const existing = await monthlyPartitions(knex);
   const created: string[] = [];
   let movedRecords = 0;
   for (const month of [...wanted].sort((a, b) => a - b)) {
-    if (month > LAST_MONTH || existing.has(partitionName(month))) continue;
+    if (month > LAST_MONTH || existing.has(month)) continue;
     const moved = await createPartition(knex, month);
     if (moved === null) continue;
     created.push(partitionName(month));
@@ -50,20 +50,14 @@ export async function ensurePartitions(knex: Knex, now: Date, monthsAhead: numbe
   return { created, movedRecords };
 }
 
-/** The partition of `month` (months since year 0, UTC), e.g. ledger_records_y2024m03. */
-function partitionName(month: number): string {
-  const year = Math.floor(month / 12);
-  return `${PARENT}_y${String(year).padStart(4, '0')}m${String((month % 12) + 1).padStart(2, '0')}`;
-}
-
 /** Creates and attaches one month's partition; null when another instance did it first. */
 async function createPartition(knex: Knex, month: number): Promise<number | null> {
   const name = partitionName(month);
-  const from = monthStart(month);
-  const to = monthStart(month + 1);
+  const from = monthStart(month).toISOString();
+  const to = monthStart(month + 1).toISOString();
   return knex.transaction(async (trx) => {
     await trx.raw('SELECT pg_advisory_xact_lock(?)', [PARTITION_LOCK]);
-    if ((await attachedPartitions(trx)).has(name)) return null;
+    if ((await monthlyPartitions(trx)).has(month)) return null;
     const [{ exists } = { exists: false }] = (await trx.raw('SELECT to_regclass(?) IS NOT NULL AS exists', [name])).rows as {
       exists: boolean;
     }[];
@@ -80,20 +74,10 @@ async function createPartition(knex: Knex, month: number): Promise<number | null
        SELECT count(*)::int AS records FROM copied`,
       [DEFAULT_PARTITION, from, to, name],
     );
-    // Partition bounds are not parameters in DDL: the literals are built from two integers (year, month).
+    // Partition bounds are not parameters in DDL: the literals are dates built from an integer month.
     await trx.raw(`ALTER TABLE ?? ATTACH PARTITION ?? FOR VALUES FROM ('${from}') TO ('${to}')`, [PARENT, name]);
     return (moved.rows as { records: number }[])[0]?.records ?? 0;
   });
-}
-
-/** Names of the partitions attached to ledger_records. */
-async function attachedPartitions(knex: Knex | Knex.Transaction): Promise<Set<string>> {
-  const result = await knex.raw(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-     WHERE i.inhparent = to_regclass(?)`,
-    [PARENT],
-  );
-  return new Set((result.rows as { name: string }[]).map((row) => row.name));
 }
 
 /** Months (since year 0, UTC) of the records in the DEFAULT partition: normally none. */
@@ -104,10 +88,4 @@ async function monthsInDefault(knex: Knex): Promise<number[]> {
     [DEFAULT_PARTITION],
   );
   return (result.rows as { year: number; month: number }[]).map((row) => row.year * 12 + row.month - 1);
-}
-
-/** First instant of `month` as an ISO 8601 UTC literal PostgreSQL reads. */
-function monthStart(month: number): string {
-  const year = Math.floor(month / 12);
-  return `${String(year).padStart(4, '0')}-${String((month % 12) + 1).padStart(2, '0')}-01T00:00:00Z`;
 }

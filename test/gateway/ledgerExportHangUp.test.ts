@@ -3,6 +3,7 @@ import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger, loadConfig } from '../../common/index.js';
 import { startGateway, type Gateway } from '../../gateway/createGateway.js';
+import { insertBulkLedger } from '../support/bulkLedger.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
 
 /** Log lines as parsed JSON, as an operator's log collector would receive them. */
@@ -26,17 +27,8 @@ function collectingLog(): { lines: Record<string, unknown>[]; stream: Writable }
   before(async () => {
     testDb = await createTestDatabase('postgres');
     const { knex } = testDb.db;
-    await knex('ledger_writers').insert({ id: 'bulk', started_at: new Date(), host: 'test', pid: 1 });
     // About 70 MB of JSON Lines: far more than the socket buffers hold, so the export must wait for the client.
-    await knex.raw(`
-      INSERT INTO ledger_records
-      SELECT 'bulk', g, gen_random_uuid(), 'req-' || g, NULL,
-             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds'),
-             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds') + interval '15 milliseconds',
-             '11330100MB0000000N', 'key-1', NULL, '11330100MB0000000N', '101001/000001', 1, 'query',
-             '["idNumber","name"]', '["name"]', '["name"]', g % 50, 2048, 12.5, 'OK', NULL, 'decision-' || g, NULL,
-             repeat('0', 64), md5(g::text) || md5((g + 1)::text)
-      FROM generate_series(1, 100000) AS g`);
+    await insertBulkLedger(knex, 100_000);
     const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, adminKey: 'an-admin-key-for-the-hang-up-test', logLevel: 'info' });
     gateway = await startGateway({ config, logger: createLogger('info', log.stream), database: testDb.db });
   });

@@ -318,13 +318,42 @@ describeEachDatabase('Ledger: archiving months past retention', (get, kind) => {
       const anchorsBefore = await anchors();
       await assert.rejects(
         archive({ before: '2024-06' }),
-        isCode('CONFLICT', /^Cannot archive ledger_records_y2024m05: the chain of writer gw-a breaks at record 13: its hash does not match its contents; run meridian ledger verify/),
+        isCode('CONFLICT', /^The file written for ledger_records_y2024m05\.jsonl does not verify \(writer gw-a: edited: record 13 \(line \d+\) was altered: its hash does not match its contents\); nothing was dropped/),
       );
       assert.ok((await attached()).includes('ledger_records_y2024m05'));
       assert.ok(!existsSync(join(folder.path, 'ledger_records_y2024m05.jsonl')));
       assert.deepEqual(await anchors(), anchorsBefore);
     } finally {
       await recordAt(knex(), 'gw-a', 13).update({ row_count: written.a[12]!.rows });
+    }
+    assert.equal((await verifyLedger(knex())).ok, true);
+  });
+
+  it("refuses a month whose first record was deleted: its file verifies on its own, but no longer continues the last anchor", async () => {
+    await recordAt(knex(), 'gw-a', 12).delete();
+    try {
+      await assert.rejects(
+        archive({ before: '2024-06' }),
+        isCode('CONFLICT', /^Cannot archive ledger_records_y2024m05: the chain of writer gw-a has record 13 right after the archived record 11; run meridian ledger verify/),
+      );
+      assert.ok((await attached()).includes('ledger_records_y2024m05'));
+      assert.ok(!readdirSync(folder.path).some((name) => name.includes('2024m05')));
+    } finally {
+      await insertRecord(knex(), written.a[11]!);
+    }
+  });
+
+  it('refuses a month while a copy of one of its records stands in a later month', async () => {
+    const copy = { ...written.a[12]!, finishedAt: '2024-06-20T00:00:00.000Z' };
+    await insertRecord(knex(), copy);
+    try {
+      await assert.rejects(
+        archive({ before: '2024-06' }),
+        isCode('CONFLICT', /^Cannot archive ledger_records_y2024m05: the chain of writer gw-a has record 13 outside 2024-05 before its last record 14 in it/),
+      );
+      assert.ok((await attached()).includes('ledger_records_y2024m05'));
+    } finally {
+      await knex()('ledger_records').where({ writer_id: 'gw-a', seq: 13, finished_at: new Date(copy.finishedAt) }).delete();
     }
     assert.equal((await verifyLedger(knex())).ok, true);
   });
@@ -384,7 +413,7 @@ describeEachDatabase('Ledger: archiving months past retention', (get, kind) => {
     try {
       await assert.rejects(
         archive(june),
-        isCode('CONFLICT', /^The file written for ledger_records_y2024m06\.csv does not verify \(forged: .*checkpoint 16.*\); nothing was dropped/),
+        isCode('CONFLICT', /^The file written for ledger_records_y2024m06\.csv does not verify \(writer gw-a: forged: .*checkpoint 16.*\); nothing was dropped/),
       );
     } finally {
       await knex()('ledger_checkpoints').where({ writer_id: 'gw-a', seq: 16 }).update({ signature: genuine });

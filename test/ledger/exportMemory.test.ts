@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { insertBulkLedger } from '../support/bulkLedger.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
 
 const run = promisify(execFile);
@@ -20,19 +21,8 @@ const HEAP_CAP_MB = 192;
   before(async () => {
     testDb = await createTestDatabase('postgres');
     const { knex } = testDb.db;
-    await knex('ledger_writers').insert({ id: 'bulk', started_at: new Date(), host: 'test', pid: 1 });
-    // A million records spread over January 2026, written in one statement: the memory of the
-    // export, not of the generation, is what this measures (chain hashes are not checked here).
-    await knex.raw(`
-      INSERT INTO ledger_records
-      SELECT 'bulk', g, gen_random_uuid(), 'req-' || g, NULL,
-             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds'),
-             timestamptz '2026-01-01 00:00:00+00' + (g * interval '2 seconds') + interval '15 milliseconds',
-             '11330100MB0000000N', 'key-1', NULL, '11330100MB0000000N', '101001/000001', 1, 'query',
-             '["idNumber","name"]', '["name"]', '["name"]', g % 50, 2048, 12.5, 'OK', NULL, 'decision-' || g, NULL,
-             repeat('0', 64), md5(g::text) || md5((g + 1)::text)
-      FROM generate_series(1, 1000000) AS g`);
-    await knex.raw('ANALYZE ledger_records');
+    // A million records over January 2026, written in one statement: the memory of the export, not of the generation, is measured.
+    await insertBulkLedger(knex, 1_000_000);
   });
   after(async () => {
     await testDb?.drop();
