@@ -2,9 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Knex } from 'knex';
-import { migrateLatest, openDatabase } from '../../db/index.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, databaseKinds, onCliDatabase, type TestDatabase } from '../support/databases.js';
 import { childEnv, runCli, temporaryFolder } from '../support/processRunner.js';
 import { writeChain } from '../ledger/ledgerChains.js';
 
@@ -34,18 +32,6 @@ for (const kind of databaseKinds) {
     let server: TestDatabase | null = null;
     let env: NodeJS.ProcessEnv;
 
-    /** Runs `work` on the database the CLI reads; PGlite is closed again before the CLI opens its folder. */
-    async function onLedger<T>(work: (knex: Knex) => Promise<T>): Promise<T> {
-      if (server) return work(server.db.knex);
-      const db = await openDatabase({ dataDir: folder.path });
-      try {
-        await migrateLatest(db.knex);
-        return await work(db.knex);
-      } finally {
-        await db.close();
-      }
-    }
-
     before(async () => {
       folder = temporaryFolder('meridian-ledger-archive');
       archives = join(folder.path, 'archives');
@@ -55,7 +41,7 @@ for (const kind of databaseKinds) {
         MERIDIAN_LOG_LEVEL: 'warn',
         ...(server?.url ? { DATABASE_URL: server.url } : {}),
       });
-      await onLedger(async (knex) => {
+      await onCliDatabase(server, folder.path, async ({ knex }) => {
         await writeChain(knex, 'gw-a', GW_A_DAYS.length, { record: instants(GW_A_DAYS) });
         await writeChain(knex, 'gw-b', GW_B_DAYS.length, { record: instants(GW_B_DAYS) });
       });
@@ -86,7 +72,7 @@ for (const kind of databaseKinds) {
       assert.equal(badMonth.code, 1);
       assert.match(badMonth.stderr, /^BAD_USER_INPUT: `before` must be a month, YYYY-MM/);
 
-      assert.equal(await onLedger(async (knex) => Number((await knex('ledger_records').count({ n: '*' }))[0]!.n)), 10);
+      assert.equal(await onCliDatabase(server, folder.path, async ({ knex }) => Number((await knex('ledger_records').count({ n: '*' }))[0]!.n)), 10);
       assert.deepEqual(readdirSync(folder.path).includes('archives') ? readdirSync(archives) : [], []);
     });
 

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Knex } from 'knex';
-import { migrateLatest, openDatabase } from '../../db/index.js';
 import { EXPORT_FORMAT_VERSION } from '../../ledger/index.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, databaseKinds, onCliDatabase, type TestDatabase } from '../support/databases.js';
 import { childEnv, runCli, temporaryFolder } from '../support/processRunner.js';
 import { hourly, storedRecord, writeChain } from '../ledger/ledgerChains.js';
 
@@ -20,18 +18,6 @@ for (const kind of databaseKinds) {
     // 2024-01-31T20:00Z to 2024-02-01T20:00Z, written with offsets as an auditor in UTC+8 would.
     const window = ['--from', '2024-02-01T04:00:00+08:00', '--to', '2024-02-02T04:00:00+08:00'];
 
-    /** Runs `work` on the database the CLI reads; PGlite is closed again before the CLI opens its folder. */
-    async function onLedger<T>(work: (knex: Knex) => Promise<T>): Promise<T> {
-      if (server) return work(server.db.knex);
-      const db = await openDatabase({ dataDir: join(folder.path, 'data') });
-      try {
-        await migrateLatest(db.knex);
-        return await work(db.knex);
-      } finally {
-        await db.close();
-      }
-    }
-
     before(async () => {
       folder = temporaryFolder('meridian-ledger-export');
       if (kind === 'postgres') server = await createTestDatabase('postgres');
@@ -41,7 +27,7 @@ for (const kind of databaseKinds) {
         ...(server?.url ? { DATABASE_URL: server.url } : {}),
       });
       offline = childEnv({ DATABASE_URL: 'postgres://meridian@127.0.0.1:1/nowhere', MERIDIAN_DATA_DIR: join(folder.path, 'no-data'), MERIDIAN_LOG_LEVEL: 'warn' });
-      lastHashOfA = await onLedger(async (knex) => {
+      lastHashOfA = await onCliDatabase(server, join(folder.path, 'data'), async ({ knex }) => {
         await writeChain(knex, 'gw-a', 24, { record: hourly });
         await writeChain(knex, 'gw-b', 6, { record: hourly });
         return (await storedRecord(knex, 'gw-a', 24)).hash;
@@ -68,7 +54,7 @@ for (const kind of databaseKinds) {
       assert.match(verified.stdout, /\n {2}gw-b: 6 record\(s\), OK\n/);
       assert.match(verified.stdout, /Compare the last seq and hash and the keys above with the\nlive ledger/);
 
-      const audit = await onLedger((knex) => knex('admin_audit').where({ action: 'ledger.export' }).select('via', 'target'));
+      const audit = await onCliDatabase(server, join(folder.path, 'data'), ({ knex }) => knex('admin_audit').where({ action: 'ledger.export' }).select('via', 'target'));
       assert.deepEqual(audit, [{ via: 'cli', target: '2024-01-31T20:00:00.000Z/2024-02-01T20:00:00.000Z' }]);
     });
 

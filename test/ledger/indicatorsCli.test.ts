@@ -3,12 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../common/logger.js';
-import { openDatabase, type Database } from '../../db/index.js';
 import { loadCatalogSnapshot } from '../../catalog/index.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 import { createLedgerWriter } from '../../ledger/index.js';
 import { buildIndicatorReport } from '../../ledger/indicatorReport.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, databaseKinds, onCliDatabase, type TestDatabase } from '../support/databases.js';
 import { childEnv, runCli, temporaryFolder } from '../support/processRunner.js';
 import { exchangeRecord } from './exchangeRecords.js';
 
@@ -23,16 +22,6 @@ for (const kind of databaseKinds) {
     let env: NodeJS.ProcessEnv;
     let server: TestDatabase | null = null;
 
-    /** The CLI's database, opened in this process while no CLI runs (PGlite is single-process). */
-    async function withDatabase<T>(work: (db: Database) => Promise<T>): Promise<T> {
-      const db = server ? server.db : await openDatabase({ dataDir: folder.path });
-      try {
-        return await work(db);
-      } finally {
-        if (!server) await db.close();
-      }
-    }
-
     before(async () => {
       folder = temporaryFolder('meridian-report');
       server = kind === 'postgres' ? await createTestDatabase('postgres') : null;
@@ -41,7 +30,7 @@ for (const kind of databaseKinds) {
       writeFileSync(catalogPath, JSON.stringify(demo));
       const imported = await runCli(['catalog', 'import', catalogPath], env);
       assert.equal(imported.code, 0, imported.stderr);
-      await withDatabase(async (db) => {
+      await onCliDatabase(server, folder.path, async (db) => {
         const writer = createLedgerWriter(db.knex, { maxBatch: 500, maxWaitMs: 0, logger: silentLogger() });
         await writer.start();
         await Promise.all(
@@ -70,7 +59,7 @@ for (const kind of databaseKinds) {
       const result = await runCli(['report', '--from', '2024-03-01', '--to', '2024-03-04T12:30:00+08:00', '--format', 'json'], env);
       assert.equal(result.code, 0, result.stderr);
       const printed = JSON.parse(result.stdout) as { from: string; volume: unknown; series: unknown[]; providers: { department: { code: string; name: string } }[] };
-      const expected = await withDatabase(async (db) =>
+      const expected = await onCliDatabase(server, folder.path, async (db) =>
         buildIndicatorReport(db.knex, await loadCatalogSnapshot(db.knex), {
           from: new Date('2024-03-01T00:00:00+08:00'),
           to: new Date('2024-03-04T12:30:00+08:00'),

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Knex } from 'knex';
-import { migrateLatest, openDatabase } from '../../db/index.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases.js';
+import { createTestDatabase, databaseKinds, onCliDatabase, type TestDatabase } from '../support/databases.js';
 import { childEnv, runCli, temporaryFolder } from '../support/processRunner.js';
 import { hourly, recordAt, writeChain } from './ledgerChains.js';
 
@@ -12,21 +10,6 @@ for (const kind of databaseKinds) {
     let server: TestDatabase | null = null;
     let env: NodeJS.ProcessEnv;
 
-    /** Runs `work` on the database the CLI reads; PGlite is closed again before the CLI opens its folder. */
-    async function onLedger(work: (knex: Knex) => Promise<unknown>): Promise<void> {
-      if (server) {
-        await work(server.db.knex);
-        return;
-      }
-      const db = await openDatabase({ dataDir: folder.path });
-      try {
-        await migrateLatest(db.knex);
-        await work(db.knex);
-      } finally {
-        await db.close();
-      }
-    }
-
     before(async () => {
       folder = temporaryFolder('meridian-ledger-verify');
       if (kind === 'postgres') server = await createTestDatabase('postgres');
@@ -36,7 +19,7 @@ for (const kind of databaseKinds) {
         ...(server?.url ? { DATABASE_URL: server.url } : {}),
       });
       // Records 1..24 an hour apart from 2024-01-31T20:00Z.
-      await onLedger((knex) => Promise.all([writeChain(knex, 'gw-a', 24, { record: hourly }), writeChain(knex, 'gw-b', 6)]));
+      await onCliDatabase(server, folder.path, ({ knex }) => Promise.all([writeChain(knex, 'gw-a', 24, { record: hourly }), writeChain(knex, 'gw-b', 6)]));
     });
     after(async () => {
       await server?.drop();
@@ -58,7 +41,7 @@ for (const kind of databaseKinds) {
     });
 
     it('exits 1 on a tampered ledger and prints the writer, the seq and why', async () => {
-      await onLedger((knex) => recordAt(knex, 'gw-a', 10).update({ row_count: 777 }));
+      await onCliDatabase(server, folder.path, ({ knex }) => recordAt(knex, 'gw-a', 10).update({ row_count: 777 }));
       const result = await runCli(['ledger', 'verify'], env);
       assert.equal(result.code, 1, result.stderr);
       assert.match(result.stdout, /^ledger BROKEN: 2 writer\(s\), 1 broken\n/);

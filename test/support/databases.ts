@@ -102,3 +102,19 @@ export function describeEachDatabase(title: string, suite: (get: () => TestDatab
     });
   }
 }
+
+/**
+ * Runs `work` on the database a CLI child process reads: the PostgreSQL test
+ * database when there is one, else PGlite in `dataDir`, opened (and migrated)
+ * for this call only, since PGlite is opened by one process at a time.
+ */
+export async function onCliDatabase<T>(server: TestDatabase | null, dataDir: string, work: (db: Database) => Promise<T>): Promise<T> {
+  if (server) return work(server.db);
+  const db = await openDatabase({ dataDir });
+  try {
+    await migrateLatest(db.knex);
+    return await work(db);
+  } finally {
+    await db.close();
+  }
+}
