@@ -55,42 +55,7 @@ export function parseConditions(
   resource: ResourceDefinition,
   root = 'where',
 ): { conditions: Condition[]; problems: Problem[] } {
-  const conditions: Condition[] = [];
-  const problems: Problem[] = [];
-  if (where === null || where === undefined) return { conditions, problems };
-  if (!isPlainObject(where)) {
-    return { conditions, problems: [{ path: root, message: 'must be an object of item filters' }] };
-  }
-  const items = new Map(resource.items.map((item) => [item.name, item]));
-  for (const [name, filter] of Object.entries(where)) {
-    const path = joinPath(root, name);
-    const item = items.get(name);
-    if (!item) {
-      problems.push({ path, message: `is not an item of ${resource.code}` });
-      continue;
-    }
-    if (!item.filterable) {
-      problems.push({ path, message: 'is not a filterable item' });
-      continue;
-    }
-    if (filter === null || filter === undefined) continue;
-    if (!isPlainObject(filter)) {
-      problems.push({ path, message: 'must be an object of operators' });
-      continue;
-    }
-    const allowed = operatorsFor(item.type);
-    for (const [op, raw] of Object.entries(filter)) {
-      const opPath = joinPath(path, op);
-      if (!(allowed as readonly string[]).includes(op)) {
-        problems.push({ path: opPath, message: `is not an operator of ${item.type} items (use ${allowed.join(', ')})` });
-        continue;
-      }
-      if (raw === null || raw === undefined) continue;
-      const parsed = op === 'in' ? parseList(raw, item, opPath, problems) : parseValue(raw, item, opPath, problems);
-      if (parsed !== undefined) conditions.push({ item: name, op: op as ConditionOp, value: parsed });
-    }
-  }
-  return { conditions, problems };
+  return parseItemFilters(where, resource, root, false);
 }
 
 /**
@@ -104,16 +69,67 @@ export function parseRowScope(
   resource: ResourceDefinition,
   root = 'rowScope',
 ): { conditions: Condition[]; problems: Problem[] } {
-  const { conditions, problems } = parseConditions(rowScope, resource, root);
-  if (rowScope !== null && typeof rowScope === 'object' && !Array.isArray(rowScope)) {
-    for (const name of Object.keys(rowScope)) {
-      const path = joinPath(root, name);
-      if (!conditions.some((condition) => condition.item === name) && !problems.some((problem) => problem.path.startsWith(path))) {
-        problems.push({ path, message: 'must give at least one operator with a value: a row scope limits rows, it cannot be empty' });
-      }
+  return parseItemFilters(rowScope, resource, root, true);
+}
+
+/** `limits`: an item named without any condition is a problem (a row scope) rather than no filter (a where). */
+function parseItemFilters(
+  where: unknown,
+  resource: ResourceDefinition,
+  root: string,
+  limits: boolean,
+): { conditions: Condition[]; problems: Problem[] } {
+  const conditions: Condition[] = [];
+  const problems: Problem[] = [];
+  if (where === null || where === undefined) return { conditions, problems };
+  if (!isPlainObject(where)) {
+    return { conditions, problems: [{ path: root, message: 'must be an object of item filters' }] };
+  }
+  const items = new Map(resource.items.map((item) => [item.name, item]));
+  for (const [name, filter] of Object.entries(where)) {
+    const path = joinPath(root, name);
+    const found = { conditions: conditions.length, problems: problems.length };
+    parseItemFilter(items.get(name), filter, path, resource, conditions, problems);
+    if (limits && conditions.length === found.conditions && problems.length === found.problems) {
+      problems.push({ path, message: 'must give at least one operator with a value: a row scope limits rows, it cannot be empty' });
     }
   }
   return { conditions, problems };
+}
+
+/** Adds the conditions of one item's filter, or its problems (at `path`). */
+function parseItemFilter(
+  item: ResourceItem | undefined,
+  filter: unknown,
+  path: string,
+  resource: ResourceDefinition,
+  conditions: Condition[],
+  problems: Problem[],
+): void {
+  if (!item) {
+    problems.push({ path, message: `is not an item of ${resource.code}` });
+    return;
+  }
+  if (!item.filterable) {
+    problems.push({ path, message: 'is not a filterable item' });
+    return;
+  }
+  if (filter === null || filter === undefined) return;
+  if (!isPlainObject(filter)) {
+    problems.push({ path, message: 'must be an object of operators' });
+    return;
+  }
+  const allowed = operatorsFor(item.type);
+  for (const [op, raw] of Object.entries(filter)) {
+    const opPath = joinPath(path, op);
+    if (!(allowed as readonly string[]).includes(op)) {
+      problems.push({ path: opPath, message: `is not an operator of ${item.type} items (use ${allowed.join(', ')})` });
+      continue;
+    }
+    if (raw === null || raw === undefined) continue;
+    const parsed = op === 'in' ? parseList(raw, item, opPath, problems) : parseValue(raw, item, opPath, problems);
+    if (parsed !== undefined) conditions.push({ item: item.name, op: op as ConditionOp, value: parsed });
+  }
 }
 
 function parseList(raw: unknown, item: ResourceItem, path: string, problems: Problem[]): unknown[] | undefined {

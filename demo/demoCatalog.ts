@@ -29,6 +29,13 @@ export function demoDepartmentCode(catalog: DemoCatalogFile, which: DemoDepartme
   return department.code;
 }
 
+/** The resource of a demo catalog (the city's or the province's) with `apiName`. */
+export function demoResourceByApiName(catalog: DemoCatalogFile, apiName: string): DemoResource {
+  const resource = catalog.resources.find((r) => r.apiName === apiName);
+  if (!resource) throw meridianError('NOT_FOUND', { what: 'Demo resource', id: apiName });
+  return resource;
+}
+
 const CITY_REGION = '330100';
 const XIHU_REGION = '330106';
 
@@ -59,7 +66,7 @@ const NAME_MASK = { kind: 'NAME' } as const;
 const GENERALIZE = { kind: 'GENERALIZE' } as const;
 
 /** An item with the source column it is read from. */
-type BoundItem = DemoItem & { readonly column: string };
+export type BoundItem = DemoItem & { readonly column: string };
 
 type ResourceSpec = Omit<DemoResource, 'items' | 'source'> & {
   readonly connector: string;
@@ -68,7 +75,7 @@ type ResourceSpec = Omit<DemoResource, 'items' | 'source'> & {
 };
 
 /** A resource whose binding maps every item to its column: both come from one list, so they cannot drift apart. */
-function boundResource({ connector, table, items, ...resource }: ResourceSpec): DemoResource {
+export function boundResource({ connector, table, items, ...resource }: ResourceSpec): DemoResource {
   return {
     ...resource,
     items: items.map(({ column: _column, ...item }) => item),

@@ -5,9 +5,8 @@
  * enterprises to their legal representatives; the 市场监管局 reads social
  * insurance enrolment of enterprises, scoped to active enrolments.
  */
-import { meridianError } from '../common/errors.js';
-import type { DemoCatalogFile, DemoResource } from './DemoCatalogFile.js';
-import { demoDepartmentCode } from './demoCatalog.js';
+import type { DemoCatalogFile } from './DemoCatalogFile.js';
+import { demoDepartmentCode, demoResourceByApiName } from './demoCatalog.js';
 
 /** One approved grant, in the shape of the grants table (dates from the `now` given). */
 export interface DemoGrant {
@@ -27,58 +26,54 @@ export interface DemoGrant {
   readonly legalBasis: string;
 }
 
-/** The demo's approved grants, valid from `now` for one year. */
-export function buildDemoGrants(catalog: DemoCatalogFile, now: Date): DemoGrant[] {
-  const validFrom = new Date(now.getTime());
+/** The validity of every demo grant: from `now` for one year. */
+export function demoValidity(now: Date): Pick<DemoGrant, 'validFrom' | 'validUntil'> {
   const validUntil = new Date(now.getTime());
   validUntil.setUTCFullYear(validUntil.getUTCFullYear() + 1);
+  return { validFrom: new Date(now.getTime()), validUntil };
+}
+
+/** The demo's approved grants, valid from `now` for one year. */
+export function buildDemoGrants(catalog: DemoCatalogFile, now: Date): DemoGrant[] {
+  const validity = demoValidity(now);
   const hrss = demoDepartmentCode(catalog, 'hrss');
   const amr = demoDepartmentCode(catalog, 'amr');
   return [
     {
-      resourceCode: resourceCode(catalog, 'population'),
+      resourceCode: demoResourceByApiName(catalog, 'population').code,
       consumerDepartment: hrss,
       items: ['idNumber', 'name', 'gender', 'birthDate', 'householdRegion'],
       rowScope: null,
       clearItems: [],
       maxRowsPerDay: 100_000,
       maxCallsPerMinute: 600,
-      validFrom,
-      validUntil,
+      ...validity,
       purpose: '社会保险参保登记和待遇资格认证时核验参保人身份',
       legalBasis: '《中华人民共和国社会保险法》',
     },
     {
-      resourceCode: resourceCode(catalog, 'enterprises'),
+      resourceCode: demoResourceByApiName(catalog, 'enterprises').code,
       consumerDepartment: hrss,
       items: ['creditCode', 'name', 'legalRepName', 'legalRepIdNumber', 'status', 'regionCode'],
       rowScope: null,
       clearItems: [],
       maxRowsPerDay: 50_000,
       maxCallsPerMinute: 300,
-      validFrom,
-      validUntil,
+      ...validity,
       purpose: '核验参保单位及其法定代表人信息',
       legalBasis: '《中华人民共和国社会保险法》',
     },
     {
-      resourceCode: resourceCode(catalog, 'socialInsurance'),
+      resourceCode: demoResourceByApiName(catalog, 'socialInsurance').code,
       consumerDepartment: amr,
       items: ['employerCreditCode', 'employerName', 'insuranceType', 'status', 'firstInsuredOn', 'regionCode'],
       rowScope: { status: { eq: '正常参保' } },
       clearItems: [],
       maxRowsPerDay: 50_000,
       maxCallsPerMinute: 120,
-      validFrom,
-      validUntil,
+      ...validity,
       purpose: '核对企业年度报告中公示的社会保险参保信息',
       legalBasis: '《企业信息公示暂行条例》',
     },
   ];
-}
-
-function resourceCode(catalog: DemoCatalogFile, apiName: string): string {
-  const resource: DemoResource | undefined = catalog.resources.find((r) => r.apiName === apiName);
-  if (!resource) throw meridianError('NOT_FOUND', { what: 'Demo resource', id: apiName });
-  return resource.code;
 }

@@ -7,8 +7,8 @@
  */
 import type { Knex } from 'knex';
 import { meridianError } from '../common/errors.js';
-import { DEMO_TABLES, qualifiedName, type DemoColumn } from './demoTables.js';
-import { generateDemoRows, type DemoDataOptions } from './generateDemoRows.js';
+import { DEMO_TABLES, qualifiedName, type DemoColumn, type DemoTable } from './demoTables.js';
+import { generateDemoRows, type DemoDataOptions, type DemoRows } from './generateDemoRows.js';
 
 /** Rows per INSERT: few statements on PGlite's single connection, well under PostgreSQL's 65,535 bindings. */
 const BATCH_ROWS = 500;
@@ -20,20 +20,28 @@ const BATCH_ROWS = 500;
  */
 export async function createDemoSources(knex: Knex, options: DemoDataOptions = {}): Promise<Record<string, number>> {
   // Generating first also checks the options before anything is written.
-  const rows = generateDemoRows(options);
+  return createSourceTables(knex, DEMO_TABLES, generateDemoRows(options));
+}
+
+/**
+ * Creates `tables` (schemas included) and inserts their `rows` (by
+ * `schema.table`), in one transaction; CONFLICT when any of them exists.
+ * Returns the row count of each table by `schema.table`.
+ */
+export async function createSourceTables(knex: Knex, tables: readonly DemoTable[], rows: DemoRows): Promise<Record<string, number>> {
   return knex.transaction(async (trx) => {
-    for (const table of DEMO_TABLES) {
+    for (const table of tables) {
       if (await trx.schema.withSchema(table.schema).hasTable(table.name)) {
         throw meridianError('CONFLICT', {
           what: `Demo source table ${qualifiedName(table)} already exists; the demo data is loaded only into an empty database`,
         });
       }
     }
-    for (const schema of new Set(DEMO_TABLES.map((table) => table.schema))) {
+    for (const schema of new Set(tables.map((table) => table.schema))) {
       await trx.schema.createSchemaIfNotExists(schema);
     }
     const counts: Record<string, number> = {};
-    for (const table of DEMO_TABLES) {
+    for (const table of tables) {
       await trx.schema.withSchema(table.schema).createTable(table.name, (t) => {
         for (const column of table.columns) addColumn(t, column);
         t.primary([...table.primaryKey]);

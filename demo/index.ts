@@ -28,16 +28,8 @@ export {
 export { DEMO_SCHEMAS, DEMO_TABLES, qualifiedName, type DemoColumn, type DemoColumnType, type DemoTable } from './demoTables.js';
 export { buildDemoGrants, type DemoGrant } from './demoGrants.js';
 export { demoKeyHolders, type DemoKeyHolder } from './demoKeys.js';
-export {
-  buildProvinceCatalog,
-  provinceDepartmentCode,
-  PROVINCE_API_NAMES,
-  PROVINCE_DEPARTMENT_NAMES,
-  PROVINCE_PROVIDER,
-  PROVINCE_RESOURCE_CODES,
-  type ProvinceDepartmentKey,
-} from './provinceCatalog.js';
-export { PROVINCE_SCHEMAS, PROVINCE_TABLES } from './provinceTables.js';
+export { buildProvinceCatalog, provinceDepartmentCode, PROVINCE_RESOURCE_CODES, type ProvinceDepartmentKey } from './provinceCatalog.js';
+export { PROVINCE_TABLES } from './provinceTables.js';
 export { CREDIT_RATING_BANDS, generateProvinceRows, type CreditRating } from './provinceRows.js';
 export { createProvinceSources } from './provinceSources.js';
 export { buildProvinceGrants } from './provinceGrants.js';

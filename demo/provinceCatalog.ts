@@ -6,8 +6,8 @@
  * gateway can hold a GATEWAY key and ask on behalf of the city's departments.
  */
 import { meridianError } from '../common/errors.js';
-import type { DemoCatalogFile, DemoDepartment, DemoItem, DemoResource } from './DemoCatalogFile.js';
-import { buildDemoCatalog, demoDepartmentCode } from './demoCatalog.js';
+import type { DemoCatalogFile, DemoDepartment, DemoResource } from './DemoCatalogFile.js';
+import { boundResource, buildDemoCatalog, demoDepartmentCode, type BoundItem } from './demoCatalog.js';
 import { PROVINCE_SCHEMAS } from './provinceTables.js';
 import { syntheticCreditCode } from './syntheticCreditCode.js';
 
@@ -55,22 +55,8 @@ export function provinceDepartmentCode(catalog: DemoCatalogFile, which: Province
   return department.code;
 }
 
-/** An item with the source column it is read from. */
-type BoundItem = DemoItem & { readonly column: string };
-
-type ResourceSpec = Omit<DemoResource, 'items' | 'source'> & {
-  readonly table: string;
-  readonly items: readonly BoundItem[];
-};
-
-/** A resource of the province's 市场监督管理局 whose binding maps every item to its column, both from one list. */
-function boundResource({ table, items, ...resource }: ResourceSpec): DemoResource {
-  return {
-    ...resource,
-    items: items.map(({ column: _column, ...item }) => item),
-    source: { connector: 'zj-amr-db', binding: { table, columns: Object.fromEntries(items.map((i) => [i.name, i.column])) } },
-  };
-}
+/** The connector to the 市场监督管理局's source database. */
+const AMR_CONNECTOR = 'zj-amr-db';
 
 const creditCodeItem: BoundItem = {
   name: 'creditCode',
@@ -103,7 +89,7 @@ export function buildProvinceCatalog(): DemoCatalogFile {
       // The city's exchange operator, below the province's: its gateway asks here for the city's departments.
       { code: cityOperator, name: PROVINCE_DEPARTMENT_NAMES.cityOperator, regionCode: '330100', level: 'MUNICIPAL', parent: OPERATOR },
     ],
-    connectors: [{ id: 'zj-amr-db', kind: 'POSTGRES', department: AMR, config: { schema: PROVINCE_SCHEMAS.amr } }],
+    connectors: [{ id: AMR_CONNECTOR, kind: 'POSTGRES', department: AMR, config: { schema: PROVINCE_SCHEMAS.amr } }],
     resources: [creditRatings(), seriousViolations()],
   };
 }
@@ -125,6 +111,7 @@ function creditRatings(): DemoResource {
     updateCycle: 'MONTHLY',
     grade: 'GENERAL',
     relatedResources: [PROVINCE_RESOURCE_CODES.seriousViolations],
+    connector: AMR_CONNECTOR,
     table: 'enterprise_credit_ratings',
     items: [
       creditCodeItem,
@@ -173,6 +160,7 @@ function seriousViolations(): DemoResource {
     updateCycle: 'REALTIME',
     grade: 'IMPORTANT',
     relatedResources: [PROVINCE_RESOURCE_CODES.creditRatings],
+    connector: AMR_CONNECTOR,
     table: 'serious_violations',
     items: [
       creditCodeItem,

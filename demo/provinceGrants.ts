@@ -5,13 +5,11 @@
  * asking for that list on behalf of one of them is refused by the province.
  */
 import type { DemoCatalogFile } from './DemoCatalogFile.js';
-import type { DemoGrant } from './demoGrants.js';
+import { demoValidity, type DemoGrant } from './demoGrants.js';
 import { PROVINCE_RESOURCE_CODES, provinceDepartmentCode } from './provinceCatalog.js';
 
 /** The province demo's approved grants, valid from `now` for one year. */
 export function buildProvinceGrants(catalog: DemoCatalogFile, now: Date): DemoGrant[] {
-  const validUntil = new Date(now.getTime());
-  validUntil.setUTCFullYear(validUntil.getUTCFullYear() + 1);
   return [
     {
       resourceCode: PROVINCE_RESOURCE_CODES.seriousViolations,
@@ -21,8 +19,7 @@ export function buildProvinceGrants(catalog: DemoCatalogFile, now: Date): DemoGr
       clearItems: [],
       maxRowsPerDay: 50_000,
       maxCallsPerMinute: 120,
-      validFrom: new Date(now.getTime()),
-      validUntil,
+      ...demoValidity(now),
       purpose: '对严重违法失信主体实施联合惩戒，在政府采购、财政资金安排和评优评先中限制其参与',
       legalBasis: '《浙江省公共信用信息管理条例》',
     },

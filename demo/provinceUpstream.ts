@@ -6,11 +6,10 @@
  * row to the city's enterprise. The city decides and logs by its own catalog
  * and grants; the province decides again on behalf of the city department.
  */
-import { meridianError } from '../common/errors.js';
 import type { CatalogFile, ResourceInput } from '../catalog/index.js';
-import type { DemoCatalogFile, DemoResource } from './DemoCatalogFile.js';
-import { demoDepartmentCode } from './demoCatalog.js';
-import type { DemoGrant } from './demoGrants.js';
+import type { DemoCatalogFile } from './DemoCatalogFile.js';
+import { demoDepartmentCode, demoResourceByApiName } from './demoCatalog.js';
+import { demoValidity, type DemoGrant } from './demoGrants.js';
 import { buildProvinceCatalog, PROVINCE_API_NAMES, PROVINCE_PROVIDER } from './provinceCatalog.js';
 
 /** The city's connector to the province gateway. */
@@ -28,10 +27,10 @@ export const PROVINCIAL_RESOURCES = Object.freeze({
 
 /** The city catalog `city` plus the province provider, its gateway at `upstreamUrl`, and the resources served from it. */
 export function withProvinceUpstream(city: DemoCatalogFile, upstreamUrl: string): CatalogFile {
-  const enterprises = resourceOf(city, 'enterprises').code;
+  const enterprises = demoResourceByApiName(city, 'enterprises').code;
   const province = buildProvinceCatalog();
   const mirror = (which: keyof typeof PROVINCIAL_RESOURCES, name: string): ResourceInput => {
-    const upstream = resourceOf(province, PROVINCE_API_NAMES[which]);
+    const upstream = demoResourceByApiName(province, PROVINCE_API_NAMES[which]);
     const local = PROVINCIAL_RESOURCES[which];
     return {
       ...upstream,
@@ -72,8 +71,6 @@ export function withProvinceUpstream(city: DemoCatalogFile, upstreamUrl: string)
  * where it holds no grant, refuses (APPLICATION_REQUIRED, passed on by the city).
  */
 export function buildProvinceUpstreamGrants(city: DemoCatalogFile, now: Date): DemoGrant[] {
-  const validUntil = new Date(now.getTime());
-  validUntil.setUTCFullYear(validUntil.getUTCFullYear() + 1);
   return [
     {
       resourceCode: PROVINCIAL_RESOURCES.seriousViolations.code,
@@ -83,16 +80,9 @@ export function buildProvinceUpstreamGrants(city: DemoCatalogFile, now: Date): D
       clearItems: [],
       maxRowsPerDay: 10_000,
       maxCallsPerMinute: 60,
-      validFrom: new Date(now.getTime()),
-      validUntil,
+      ...demoValidity(now),
       purpose: '办理社会保险业务时对严重违法失信的参保单位实施联合惩戒',
       legalBasis: '《市场监督管理严重违法失信名单管理办法》',
     },
   ];
-}
-
-function resourceOf(catalog: DemoCatalogFile, apiName: string): DemoResource {
-  const resource = catalog.resources.find((r) => r.apiName === apiName);
-  if (!resource) throw meridianError('NOT_FOUND', { what: 'Demo resource', id: apiName });
-  return resource;
 }

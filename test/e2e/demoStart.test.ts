@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { Kind, parse, type FieldNode, type SelectionSetNode } from 'graphql';
 import { ROLES } from '../../catalog/index.js';
 import { demoKeysPath, readDemoKeys } from '../../gateway/startup/loadDemo.js';
-import { startGatewayProcess, postGraphQL, httpOnNewConnection, NoAnswer, type GatewayProcess, type HttpAnswer } from '../support/processGateway.js';
-import { childEnv, freePort, repoRoot, temporaryFolder } from '../support/processRunner.js';
+import { startGatewayProcess, portRefuses, postGraphQL, type GatewayProcess, type HttpAnswer } from '../support/processGateway.js';
+import { childEnv, exitAfterSignal, freePort, temporaryFolder } from '../support/processRunner.js';
+import { readmeQuery } from '../support/readmeQuery.js';
 
 /** initdb of the embedded database plus the demo load take a while on a small machine. */
 const FIRST_START_MS = 150_000;
 const LATER_START_MS = 60_000;
 const STOP_MS = 20_000;
-
-/** The GraphQL block the README shows right after its `<!-- first-query` marker. */
-function readmeFirstQuery(): string {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const marker = readme.indexOf('<!-- first-query');
-  assert.ok(marker >= 0, 'README.md has a <!-- first-query marker');
-  const block = readme.slice(marker).match(/```graphql\n([\s\S]*?)\n```/);
-  assert.ok(block, 'a ```graphql block follows the marker');
-  return block[1]!;
-}
 
 function field(selections: SelectionSetNode | undefined, name?: string): FieldNode {
   const fields = (selections?.selections ?? []).filter((s): s is FieldNode => s.kind === Kind.FIELD);
@@ -36,15 +26,6 @@ function askedOf(query: string): { resource: string; items: string[] } {
   const resource = field(field(operation.selectionSet, 'data').selectionSet);
   const nodes = field(resource.selectionSet, 'nodes');
   return { resource: resource.name.value, items: nodes.selectionSet!.selections.map((s) => (s as FieldNode).name.value) };
-}
-
-async function portRefuses(port: number): Promise<boolean> {
-  try {
-    await httpOnNewConnection(`http://127.0.0.1:${port}/health/live`, { method: 'GET' });
-    return false;
-  } catch (error) {
-    return error instanceof NoAnswer && error.code === 'ECONNREFUSED';
-  }
 }
 
 interface FirstQueryAnswer {
@@ -68,7 +49,7 @@ describe('Demo start: npm start on an empty data folder', function () {
   const inventoryQuery = '{ departments { code } catalog(first: 100) { totalCount nodes { code version } } }';
 
   before(async () => {
-    query = readmeFirstQuery();
+    query = readmeQuery('first-query');
     asked = askedOf(query);
     folder = temporaryFolder('meridian-e2e-demo');
     port = await freePort();
@@ -80,14 +61,8 @@ describe('Demo start: npm start on an empty data folder', function () {
   });
 
   async function stopWithSigterm(gateway: GatewayProcess): Promise<void> {
-    gateway.process.signal('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolveLate) => {
-      timer = setTimeout(() => resolveLate('late'), STOP_MS);
-    });
-    const exit = await Promise.race([gateway.process.exited, late]);
-    clearTimeout(timer);
-    assert.notEqual(exit, 'late', `npm start still running ${STOP_MS} ms after SIGTERM`);
+    const exit = await exitAfterSignal(gateway.process, 'SIGTERM', STOP_MS);
+    assert.notEqual(exit, null, `npm start still running ${STOP_MS} ms after SIGTERM`);
     assert.deepEqual(exit, { code: 0, signal: null }, `npm start exits 0 on SIGTERM; stderr:\n${gateway.process.stderr()}`);
     assert.ok(await portRefuses(port), 'nothing listens on the port once npm start has exited (no orphaned gateway)');
   }

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Kind, parse, type FieldNode, type SelectionSetNode } from 'graphql';
 import {
   PROVINCE_RESOURCE_CODES,
@@ -12,8 +10,9 @@ import {
   generateProvinceRows,
   provinceDepartmentCode,
 } from '../../demo/index.js';
-import { NoAnswer, httpOnNewConnection, parseBanner, postGraphQL, type GatewayBanner } from '../support/processGateway.js';
-import { childEnv, freePort, repoRoot, startProcess, temporaryFolder, type RunningProcess } from '../support/processRunner.js';
+import { askGraphQL, dataOf, parseBanner, portRefuses, type GatewayBanner } from '../support/processGateway.js';
+import { childEnv, exitAfterSignal, freePort, startProcess, temporaryFolder, type RunningProcess } from '../support/processRunner.js';
+import { readmeQuery } from '../support/readmeQuery.js';
 
 /** Two first starts in a row (the province, then the city), each creating its embedded database and loading its demo. */
 const START_MS = 180_000;
@@ -25,12 +24,6 @@ const CITY_OPERATOR = demoDepartmentCode(city, 'operator');
 const HRSS = demoDepartmentCode(city, 'hrss');
 const PROVINCE_AMR = provinceDepartmentCode(province, 'amr');
 const ENTERPRISES = city.resources.find((r) => r.apiName === 'enterprises')!.code;
-
-interface Answer<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-  extensions?: { exchanges?: { resource: string; exchangeId: string; outcome: string; rows: number }[] };
-}
 
 interface RatingNode {
   creditCode: string;
@@ -50,28 +43,6 @@ interface ExchangeNode {
 const EXCHANGES = `query ($filter: ExchangeFilter) {
   exchanges(filter: $filter) { nodes { exchangeId consumer { code } onBehalfOf { code } provider { code } outcome rows } }
 }`;
-
-async function ask<T>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer<T>> {
-  const answer = await postGraphQL(url, key, query, variables);
-  assert.ok(answer.body, `a JSON answer (HTTP ${answer.status})`);
-  return answer.body as Answer<T>;
-}
-
-async function ok<T>(answer: Promise<Answer<T>>, what: string): Promise<T> {
-  const body = await answer;
-  assert.equal(body.errors, undefined, `${what}: ${JSON.stringify(body.errors)}`);
-  return body.data!;
-}
-
-/** The GraphQL block the README shows right after its `<!-- pair-query` marker. */
-function readmePairQuery(): string {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const marker = readme.indexOf('<!-- pair-query');
-  assert.ok(marker >= 0, 'README.md has a <!-- pair-query marker');
-  const block = readme.slice(marker).match(/```graphql\n([\s\S]*?)\n```/);
-  assert.ok(block, 'a ```graphql block follows the marker');
-  return block[1]!;
-}
 
 function fieldsOf(selections: SelectionSetNode | undefined): FieldNode[] {
   return (selections?.selections ?? []).filter((s): s is FieldNode => s.kind === Kind.FIELD);
@@ -95,15 +66,6 @@ function bannerOf(stdout: string, name: 'province' | 'city'): GatewayBanner {
   const prefix = `[${name}]`;
   const own = stdout.split('\n').filter((line) => line === prefix || line.startsWith(`${prefix} `));
   return parseBanner(`${own.map((line) => line.slice(prefix.length + 1)).join('\n')}\n`);
-}
-
-async function portRefuses(port: number): Promise<boolean> {
-  try {
-    await httpOnNewConnection(`http://127.0.0.1:${port}/health/live`, { method: 'GET' });
-    return false;
-  } catch (error) {
-    return error instanceof NoAnswer && error.code === 'ECONNREFUSED';
-  }
 }
 
 describe('Two tiers: npm run start:pair', function () {
@@ -153,9 +115,9 @@ describe('Two tiers: npm run start:pair', function () {
   });
 
   it("answers the README's pair query with the province's rows, each joined to the city's enterprise", async () => {
-    const query = readmePairQuery();
+    const query = readmeQuery('pair-query');
     assert.deepEqual(nodeFieldsOf(query, 'provincialCreditRatings'), ['creditCode', 'rating', 'enterprise.name']);
-    const answer = await ask<{ data: { provincialCreditRatings: { nodes: RatingNode[] } } }>(cityBanner.url, cityBanner.keys.CONSUMER!, query);
+    const answer = await askGraphQL<{ data: { provincialCreditRatings: { nodes: RatingNode[] } } }>(cityBanner.url, cityBanner.keys.CONSUMER!, query);
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
     firstRatings = answer.data!.data.provincialCreditRatings.nodes;
 
@@ -168,8 +130,8 @@ describe('Two tiers: npm run start:pair', function () {
       sourceRows.map((row) => ({ creditCode: row.credit_code, rating: row.rating, enterprise: { name: cityNames.get(row.credit_code) } })),
     );
 
-    const direct = await ok(
-      ask<{ data: { creditRatings: { nodes: { creditCode: string; rating: string; enterpriseName: string }[] } } }>(
+    const direct = await dataOf(
+      askGraphQL<{ data: { creditRatings: { nodes: { creditCode: string; rating: string; enterpriseName: string }[] } } }>(
         provinceBanner.url,
         provinceBanner.keys.CONSUMER!,
         '{ data { creditRatings(first: 5) { nodes { creditCode rating enterpriseName } } } }',
@@ -191,8 +153,8 @@ describe('Two tiers: npm run start:pair', function () {
   });
 
   it('logs the exchange at both tiers: the province for the city operator on behalf of 人社局, the city its own', async () => {
-    const atProvince = await ok(
-      ask<{ exchanges: { nodes: ExchangeNode[] } }>(provinceBanner.url, provinceBanner.keys.AUDITOR!, EXCHANGES, {
+    const atProvince = await dataOf(
+      askGraphQL<{ exchanges: { nodes: ExchangeNode[] } }>(provinceBanner.url, provinceBanner.keys.AUDITOR!, EXCHANGES, {
         filter: { resource: PROVINCE_RESOURCE_CODES.creditRatings, consumer: CITY_OPERATOR },
       }),
       'province exchanges',
@@ -203,18 +165,18 @@ describe('Two tiers: npm run start:pair', function () {
       'one province exchange for the one city call',
     );
 
-    const asked = await ask<unknown>(cityBanner.url, cityBanner.keys.CONSUMER!, '{ data { provincialCreditRatings(first: 2) { nodes { creditCode } } } }');
+    const asked = await askGraphQL<unknown>(cityBanner.url, cityBanner.keys.CONSUMER!, '{ data { provincialCreditRatings(first: 2) { nodes { creditCode } } } }');
     const exchangeId = asked.extensions!.exchanges![0]!.exchangeId;
-    const atCity = await ok(
-      ask<{ exchanges: { nodes: ExchangeNode[] } }>(cityBanner.url, cityBanner.keys.AUDITOR!, EXCHANGES, { filter: { exchangeId } }),
+    const atCity = await dataOf(
+      askGraphQL<{ exchanges: { nodes: ExchangeNode[] } }>(cityBanner.url, cityBanner.keys.AUDITOR!, EXCHANGES, { filter: { exchangeId } }),
       'city exchanges',
     );
     assert.deepEqual(
       atCity.exchanges.nodes.map((n) => [n.consumer.code, n.onBehalfOf, n.provider.code, n.outcome, n.rows]),
       [[HRSS, null, PROVINCE_AMR, 'OK', 2]],
     );
-    const again = await ok(
-      ask<{ exchanges: { nodes: ExchangeNode[] } }>(provinceBanner.url, provinceBanner.keys.AUDITOR!, EXCHANGES, {
+    const again = await dataOf(
+      askGraphQL<{ exchanges: { nodes: ExchangeNode[] } }>(provinceBanner.url, provinceBanner.keys.AUDITOR!, EXCHANGES, {
         filter: { resource: PROVINCE_RESOURCE_CODES.creditRatings, consumer: CITY_OPERATOR },
       }),
       'province exchanges',
@@ -223,7 +185,7 @@ describe('Two tiers: npm run start:pair', function () {
   });
 
   it("passes on the province's refusal of the conditional list with its code, and both tiers log it", async () => {
-    const answer = await ask<unknown>(
+    const answer = await askGraphQL<unknown>(
       cityBanner.url,
       cityBanner.keys.CONSUMER!,
       '{ data { provincialSeriousViolations(first: 3) { nodes { creditCode listedOn } } } }',
@@ -237,8 +199,8 @@ describe('Two tiers: npm run start:pair', function () {
     assert.equal(local?.resource, PROVINCIAL_RESOURCES.seriousViolations.code);
     assert.equal(local?.outcome, 'DENIED', 'the city logs the province\'s refusal as a denial');
 
-    const denied = await ok(
-      ask<{ exchanges: { nodes: ExchangeNode[] } }>(provinceBanner.url, provinceBanner.keys.AUDITOR!, EXCHANGES, {
+    const denied = await dataOf(
+      askGraphQL<{ exchanges: { nodes: ExchangeNode[] } }>(provinceBanner.url, provinceBanner.keys.AUDITOR!, EXCHANGES, {
         filter: { resource: PROVINCE_RESOURCE_CODES.seriousViolations, consumer: CITY_OPERATOR },
       }),
       'province exchanges',
@@ -248,8 +210,8 @@ describe('Two tiers: npm run start:pair', function () {
       [[HRSS, 'DENIED', 0]],
     );
 
-    const granted = await ok(
-      ask<{ data: { seriousViolations: { nodes: unknown[] } } }>(
+    const granted = await dataOf(
+      askGraphQL<{ data: { seriousViolations: { nodes: unknown[] } } }>(
         provinceBanner.url,
         provinceBanner.keys.CONSUMER!,
         '{ data { seriousViolations(first: 3) { nodes { creditCode listedOn } } } }',
@@ -261,14 +223,8 @@ describe('Two tiers: npm run start:pair', function () {
 
   it('stops both gateways on SIGTERM and exits 0', async () => {
     assert.ok(pair, 'the pair started');
-    pair.signal('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<'late'>((resolveLate) => {
-      timer = setTimeout(() => resolveLate('late'), STOP_MS);
-    });
-    const exit = await Promise.race([pair.exited, late]);
-    clearTimeout(timer);
-    assert.notEqual(exit, 'late', `npm run start:pair still running ${STOP_MS} ms after SIGTERM`);
+    const exit = await exitAfterSignal(pair, 'SIGTERM', STOP_MS);
+    assert.notEqual(exit, null, `npm run start:pair still running ${STOP_MS} ms after SIGTERM`);
     assert.deepEqual(exit, { code: 0, signal: null }, `exit 0 on SIGTERM; stderr:\n${pair.stderr()}`);
     assert.ok(await portRefuses(cityPort), 'the city gateway has stopped');
     assert.ok(await portRefuses(provincePort), 'the province gateway has stopped');

@@ -3,32 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DateTime } from 'luxon';
 import { creditCodeCheckChar } from '../../common/identifiers.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
-import { postGraphQL, startGatewayProcess, type GatewayProcess } from '../support/processGateway.js';
+import { askGraphQL, dataOf, startGatewayProcess, type GatewayProcess } from '../support/processGateway.js';
 import { childEnv, freePort, temporaryFolder } from '../support/processRunner.js';
 
 /** Starting a process from the sources and loading the demo take a while on a small machine. */
 const START_MS = 150_000;
 const POPULATION = '101001/000001';
 const TIME_ZONE = 'Asia/Shanghai';
-
-interface Answer<T> {
-  data?: T | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-  extensions?: { exchanges?: { exchangeId: string; outcome: string; rows: number }[] };
-}
-
-/** Posts a GraphQL request on a new connection and returns its body. */
-async function ask<T = Record<string, unknown>>(url: string, key: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer<T>> {
-  const answer = await postGraphQL(url, key, query, variables);
-  assert.ok(answer.body, `a JSON answer (HTTP ${answer.status})`);
-  return answer.body as Answer<T>;
-}
-
-async function ok<T>(answer: Promise<Answer<T>>, what: string): Promise<T> {
-  const body = await answer;
-  assert.equal(body.errors, undefined, `${what}: ${JSON.stringify(body.errors)}`);
-  return body.data!;
-}
 
 /** Polls `check` until it holds; for waiting on another process's caches, never between a change and the check of it. */
 async function eventually(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
@@ -102,21 +83,21 @@ interface Outcome {
     async function newConsumer(): Promise<{ code: string; key: string }> {
       const first17 = `113301007${String(++departments).padStart(8, '0')}`;
       const code = first17 + creditCodeCheckChar(first17);
-      await ok(
-        ask(urlOf('A'), admin, 'mutation($input: DepartmentInput!) { registerDepartment(input: $input) { code } }', {
+      await dataOf(
+        askGraphQL(urlOf('A'), admin, 'mutation($input: DepartmentInput!) { registerDepartment(input: $input) { code } }', {
           input: { code, name: `杭州市测试部门${departments}`, regionCode: '330100', level: 'MUNICIPAL' },
         }),
         'register a department through A',
       );
-      const issued = await ok(
-        ask<{ issueApiKey: { key: string } }>(urlOf('A'), admin, 'mutation($input: ApiKeyInput!) { issueApiKey(input: $input) { key } }', {
+      const issued = await dataOf(
+        askGraphQL<{ issueApiKey: { key: string } }>(urlOf('A'), admin, 'mutation($input: ApiKeyInput!) { issueApiKey(input: $input) { key } }', {
           input: { department: code, roles: ['CONSUMER'], label: '跨实例测试应用' },
         }),
         'issue a key through A',
       );
       const key = issued.issueApiKey.key;
       await eventually('B knows the new key and department', async () => {
-        const me = await ask<{ me: { department: { code: string } } }>(urlOf('B'), key, '{ me { department { code } } }');
+        const me = await askGraphQL<{ me: { department: { code: string } } }>(urlOf('B'), key, '{ me { department { code } } }');
         return me.data?.me?.department?.code === code;
       });
       return { code, key };
@@ -124,14 +105,14 @@ interface Outcome {
 
     /** Applies through A as `consumer`, approves through A with `terms`, and waits until B's cache knows the grant. */
     async function approved(consumer: { key: string }, terms: Record<string, unknown>): Promise<string> {
-      const applied = await ok(
-        ask<{ applyForAccess: { id: string } }>(urlOf('A'), consumer.key, 'mutation($input: ApplicationInput!) { applyForAccess(input: $input) { id } }', {
+      const applied = await dataOf(
+        askGraphQL<{ applyForAccess: { id: string } }>(urlOf('A'), consumer.key, 'mutation($input: ApplicationInput!) { applyForAccess(input: $input) { id } }', {
           input: { resource: POPULATION, items: ['idNumber', 'name'], purpose: '核验办事群众身份', legalBasis: '《政务信息资源共享管理暂行办法》', contact: '张科长 0571-00000000' },
         }),
         'apply through A',
       );
-      const decided = await ok(
-        ask<{ decideApplication: { status: string; grant: { id: string } } }>(
+      const decided = await dataOf(
+        askGraphQL<{ decideApplication: { status: string; grant: { id: string } } }>(
           urlOf('A'),
           providerAdmin,
           'mutation($id: ID!, $input: DecisionInput!) { decideApplication(id: $id, input: $input) { status grant { id } } }',
@@ -142,7 +123,7 @@ interface Outcome {
       assert.equal(decided.decideApplication.status, 'APPROVED');
       // explainAccess reads the cached grants without touching the quota counters.
       await eventually('B knows the new grant', async () => {
-        const explained = await ask<{ explainAccess: { allowed: boolean } }>(
+        const explained = await askGraphQL<{ explainAccess: { allowed: boolean } }>(
           urlOf('B'),
           consumer.key,
           'query($r: ID!) { explainAccess(resource: $r, items: ["idNumber", "name"]) { allowed } }',
@@ -154,7 +135,7 @@ interface Outcome {
     }
 
     async function query(via: 'A' | 'B', key: string, first: number): Promise<Outcome> {
-      const answer = await ask<{ data: { population: { nodes: unknown[] } } }>(urlOf(via), key, populationQuery(first));
+      const answer = await askGraphQL<{ data: { population: { nodes: unknown[] } } }>(urlOf(via), key, populationQuery(first));
       const exchanges = answer.extensions?.exchanges ?? [];
       assert.equal(exchanges.length, 1, `one exchange per query: ${JSON.stringify(answer)}`);
       if (answer.errors) {
@@ -187,7 +168,7 @@ interface Outcome {
       const served = await query('B', consumer.key, 1);
       assert.deepEqual({ code: served.code, rows: served.rows }, { code: null, rows: 1 }, 'B serves under the grant approved through A');
 
-      const revoked = await ask(urlOf('A'), providerAdmin, 'mutation($id: ID!) { revokeGrant(id: $id, reason: "用途已结束") { revokedAt } }', { id: grantId });
+      const revoked = await askGraphQL(urlOf('A'), providerAdmin, 'mutation($id: ID!) { revokeGrant(id: $id, reason: "用途已结束") { revokedAt } }', { id: grantId });
       assert.equal(revoked.errors, undefined, JSON.stringify(revoked.errors));
       const refused = await query('B', consumer.key, 1);
       assert.equal(refused.code, 'APPLICATION_REQUIRED', 'the next query through B, with no wait, is refused');
@@ -202,7 +183,7 @@ interface Outcome {
       assert.equal((await query('B', consumer.key, 1)).code, null, 'B serves under the grant');
       // Written straight to the shared database, as a revocation whose notification never arrived.
       await testDb!.db.knex('grants').where({ id: grantId }).update({ revoked_at: new Date(), revoke_reason: '通知丢失的撤销' });
-      const explained = await ask<{ explainAccess: { allowed: boolean } }>(
+      const explained = await askGraphQL<{ explainAccess: { allowed: boolean } }>(
         urlOf('B'),
         consumer.key,
         'query($r: ID!) { explainAccess(resource: $r, items: ["idNumber", "name"]) { allowed } }',

@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import type { Clock } from '../../common/clock.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { graphql, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
+import {
+  assertNoErrors,
+  exchangeOf,
+  graphql,
+  ledgerRecord,
+  onlyError,
+  startDemoGateway,
+  type DemoGateway,
+  type GraphQLResponse,
+} from '../support/gatewayHarness.js';
+import { movableClock } from '../support/movableClock.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 
 const demo = buildDemoCatalog();
@@ -102,27 +111,8 @@ interface LedgerRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** A clock the test moves by hand. */
-function movableClock(start: string): Clock & { advance(ms: number): void } {
-  let at = new Date(start).getTime();
-  return { now: () => new Date(at), advance: (ms) => void (at += ms) };
-}
-
-function assertNoErrors(response: GraphQLResponse<unknown>): void {
-  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-}
-
-function exchangeOf(response: GraphQLResponse<unknown>): { exchangeId: string; outcome: string; rows: number } {
-  const exchanges = (response.extensions?.exchanges ?? []) as { exchangeId: string; outcome: string; rows: number }[];
-  assert.equal(exchanges.length, 1, 'one exchange per data query');
-  return exchanges[0]!;
-}
-
-async function ledgerRecord(knex: Knex, exchangeId: string): Promise<LedgerRow> {
-  const rows = (await knex('ledger_records').where({ exchange_id: exchangeId })) as LedgerRow[];
-  assert.equal(rows.length, 1, `exactly one ledger record for ${exchangeId}`);
-  return rows[0]!;
-}
+/** An ID number as the grant's 6+4 mask shows it. */
+const maskedIdNumber = (id: string): string => `${id.slice(0, 6)}********${id.slice(14)}`;
 
 /** Source rows of the scoped region, as the provider's own table holds them, in key order. */
 async function scopedSourceRows(knex: Knex): Promise<{ id_number: string; name: string; birth: string; household_region: string }[]> {
@@ -353,7 +343,7 @@ describeEachDatabase('Applications: conditional sharing from application to revo
     assert.equal(served.data!.data.population.pageInfo.hasNextPage, source.length > 500);
     nodes.forEach((node, i) => {
       const row = source[i]!;
-      assert.equal(node.idNumber, `${row.id_number.slice(0, 6)}********${row.id_number.slice(14)}`, 'ID number masked 6+4');
+      assert.equal(node.idNumber, maskedIdNumber(row.id_number), 'ID number masked 6+4');
       assert.equal(node.name, row.name, 'the name is released in clear');
       assert.equal(node.birthDate, `${row.birth.slice(0, 4)}-01-01`, 'birth date generalised to its year');
       assert.equal(node.householdRegion, SCOPED_REGION);
@@ -361,7 +351,7 @@ describeEachDatabase('Applications: conditional sharing from application to revo
 
     const exchange = exchangeOf(served);
     assert.deepEqual({ outcome: exchange.outcome, rows: exchange.rows }, { outcome: 'OK', rows: nodes.length });
-    const record = await ledgerRecord(knex, exchange.exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchange.exchangeId);
     assert.equal(record.outcome, 'OK');
     assert.equal(record.grant_id, grantId);
     assert.match(record.decision_id, UUID);
@@ -377,7 +367,7 @@ describeEachDatabase('Applications: conditional sharing from application to revo
       assert.match(error.message, new RegExp(narrowedAway));
       assert.doesNotMatch(error.message, /idNumber/, 'only the refused item is named');
       assert.equal(refused.data, null);
-      const denial = await ledgerRecord(knex, exchangeOf(refused).exchangeId);
+      const denial = await ledgerRecord<LedgerRow>(knex, exchangeOf(refused).exchangeId);
       assert.deepEqual([denial.outcome, denial.error_code, denial.row_count], ['DENIED', 'ITEMS_NOT_GRANTED', 0]);
       assert.equal(denial.decision_id, error.extensions.decisionId);
     }
@@ -397,8 +387,7 @@ describeEachDatabase('Applications: conditional sharing from application to revo
     assertNoErrors(insidePerson);
     assert.deepEqual(insidePerson.data!.data.population.nodes, [{ name: source[0]!.name }], 'a person in scope is found by ID number');
 
-    const masked = (id: string): string => `${id.slice(0, 6)}********${id.slice(14)}`;
-    const expected = source.map((row) => masked(row.id_number));
+    const expected = source.map((row) => maskedIdNumber(row.id_number));
     for (const where of [null, { householdRegion: { eq: SCOPED_REGION } }, { householdRegion: { in: [OTHER_REGION, SCOPED_REGION] } }, { householdRegion: { prefix: '33' } }]) {
       const first = 37;
       const { nodes, pages } = await allPages(where, first, (page) => {
@@ -500,7 +489,7 @@ describeEachDatabase('Applications: conditional sharing from application to revo
     assert.equal(error.extensions.code, 'APPLICATION_REQUIRED');
     assert.equal(denied.data, null);
     assert.match(String(error.extensions.action), /applyForAccess/);
-    const record = await ledgerRecord(knex, exchangeOf(denied).exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchangeOf(denied).exchangeId);
     assert.deepEqual([record.outcome, record.error_code, record.row_count, record.grant_id], ['DENIED', 'APPLICATION_REQUIRED', 0, null]);
     assert.equal(record.decision_id, error.extensions.decisionId);
 

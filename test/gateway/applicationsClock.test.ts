@@ -1,8 +1,17 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
-import type { Clock } from '../../common/clock.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { graphql, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
+import {
+  assertNoErrors,
+  exchangeOf,
+  graphql,
+  ledgerRecord,
+  onlyError,
+  startDemoGateway,
+  type DemoGateway,
+  type GraphQLResponse,
+} from '../support/gatewayHarness.js';
+import { movableClock } from '../support/movableClock.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 
 const demo = buildDemoCatalog();
@@ -38,28 +47,6 @@ type PopulationPage = {
 };
 
 const APPLICATION_FIELDS = 'id status dueBy overdue grant { id validUntil maxRowsPerDay maxCallsPerMinute }';
-
-/** A clock the test sets by hand; it only moves forward in this suite. */
-function movableClock(start: string): Clock & { set(at: string | number): void } {
-  let at = new Date(start).getTime();
-  return { now: () => new Date(at), set: (to) => void (at = typeof to === 'number' ? to : new Date(to).getTime()) };
-}
-
-function assertNoErrors(response: GraphQLResponse<unknown>): void {
-  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-}
-
-function exchangeOf(response: GraphQLResponse<unknown>): { exchangeId: string; outcome: string; rows: number } {
-  const exchanges = (response.extensions?.exchanges ?? []) as { exchangeId: string; outcome: string; rows: number }[];
-  assert.equal(exchanges.length, 1, 'one exchange per data query');
-  return exchanges[0]!;
-}
-
-async function ledgerRecord(knex: Knex, exchangeId: string): Promise<LedgerRow> {
-  const rows = (await knex('ledger_records').where({ exchange_id: exchangeId })) as LedgerRow[];
-  assert.equal(rows.length, 1, `exactly one ledger record for ${exchangeId}`);
-  return rows[0]!;
-}
 
 describeEachDatabase('Applications: deadlines, expiry and quotas on a movable clock', (get) => {
   const clock = movableClock(SUBMITTED_AT);
@@ -136,7 +123,7 @@ describeEachDatabase('Applications: deadlines, expiry and quotas on a movable cl
     assert.equal(response.data, null);
     const exchange = exchangeOf(response);
     assert.equal(exchange.outcome, 'DENIED');
-    const record = await ledgerRecord(knex, exchange.exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchange.exchangeId);
     assert.deepEqual([record.outcome, record.error_code, record.row_count], ['DENIED', code, 0]);
     assert.equal(record.decision_id, error.extensions.decisionId);
     return error.extensions;
@@ -225,7 +212,7 @@ describeEachDatabase('Applications: deadlines, expiry and quotas on a movable cl
         const served = await population(market, 1);
         assertNoErrors(served);
         assert.equal(served.data!.data.population.nodes.length, 1, `call ${call} is served`);
-        assert.equal((await ledgerRecord(knex, exchangeOf(served).exchangeId)).grant_id, grant.id);
+        assert.equal((await ledgerRecord<LedgerRow>(knex, exchangeOf(served).exchangeId)).grant_id, grant.id);
       }
       const refused = await assertDenied(await population(market, 1), 'QUOTA_EXCEEDED');
       assert.equal(refused.retryAfter, '2026-04-01T02:31:00.000Z');

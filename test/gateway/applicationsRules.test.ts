@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { fixedClock } from '../../common/clock.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { graphql, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
+import { assertNoErrors, graphql, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 
 const demo = buildDemoCatalog();
@@ -29,10 +29,6 @@ interface ApplicationView {
   decidedAt: string | null;
   grant: { id: string } | null;
   history: { action: string; reason: string | null; by: { department: { code: string } } }[];
-}
-
-function assertNoErrors(response: GraphQLResponse<unknown>): void {
-  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
 }
 
 /** A valid application for `resource`; `overrides` replace its fields. */

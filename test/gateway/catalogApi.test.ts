@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { creditCodeCheckChar } from '../../common/identifiers.js';
 import { buildDemoCatalog, demoDepartmentCode, DEMO_DEPARTMENT_NAMES, type DemoResource } from '../../demo/index.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { graphql, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
+import { assertNoErrors, graphql, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
 
 const demo = buildDemoCatalog();
 const OPERATOR = demoDepartmentCode(demo, 'operator');
@@ -150,10 +150,6 @@ const LIBRARIES_QUERY = `query($where: PublicLibrariesWhere) { data { publicLibr
   nodes { libraryCode name intro books floorArea budget rating openedOn checkedAt openSundays logo regionCode }
   pageInfo { hasNextPage }
 } } }`;
-
-function assertNoErrors(response: GraphQLResponse<unknown>): void {
-  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
-}
 
 /** The schema has neither the publicLibraries field nor its where type. */
 function assertUnknownToSchema(response: GraphQLResponse<unknown>, message: string): void {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { describeEachDatabase } from '../support/databases.js';
-import { graphql, onlyError, startDemoGateway, type DemoGateway } from '../support/gatewayHarness.js';
+import { graphql, ledgerRecord, onlyError, startDemoGateway, type DemoGateway } from '../support/gatewayHarness.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 
 const demo = buildDemoCatalog();
@@ -26,12 +26,6 @@ interface LedgerRow {
   decision_id: string;
   grant_id: string | null;
   bytes: number;
-}
-
-async function ledgerRecord(knex: Knex, exchangeId: string): Promise<LedgerRow> {
-  const rows = (await knex('ledger_records').where({ exchange_id: exchangeId })) as LedgerRow[];
-  assert.equal(rows.length, 1, `exactly one ledger record for ${exchangeId}`);
-  return rows[0]!;
 }
 
 function exchangesOf(response: { extensions?: Record<string, unknown> }): { resource: string; exchangeId: string; outcome: string; rows: number }[] {
@@ -81,7 +75,7 @@ describeEachDatabase('Gateway: one exchange, decided, fetched, masked and logged
     const [exchange] = exchangesOf(response);
     assert.equal(exchangesOf(response).length, 1);
     assert.deepEqual({ ...exchange, exchangeId: undefined }, { resource: ENTERPRISES, exchangeId: undefined, outcome: 'OK', rows: nodes.length });
-    const record = await ledgerRecord(knex, exchange!.exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchange!.exchangeId);
     assert.equal(record.outcome, 'OK');
     assert.equal(record.row_count, nodes.length);
     assert.equal(record.consumer_department, HRSS);
@@ -102,7 +96,7 @@ describeEachDatabase('Gateway: one exchange, decided, fetched, masked and logged
     assert.equal(response.data, null);
     const [exchange] = exchangesOf(response);
     assert.equal(exchange!.outcome, 'DENIED');
-    const record = await ledgerRecord(knex, exchange!.exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchange!.exchangeId);
     assert.equal(record.outcome, 'DENIED');
     assert.equal(record.error_code, 'NOT_SHARED');
     assert.equal(record.row_count, 0);
@@ -119,7 +113,7 @@ describeEachDatabase('Gateway: one exchange, decided, fetched, masked and logged
     assert.ok(error.extensions.decisionId);
     assert.match(String(error.extensions.action), /applyForAccess/);
     assert.equal(response.data, null);
-    const record = await ledgerRecord(knex, exchangesOf(response)[0]!.exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchangesOf(response)[0]!.exchangeId);
     assert.equal(record.outcome, 'DENIED');
     assert.equal(record.error_code, 'ITEMS_NOT_GRANTED');
     assert.equal(record.consumer_department, HWC);
@@ -128,7 +122,7 @@ describeEachDatabase('Gateway: one exchange, decided, fetched, masked and logged
   it('refuses a conditional resource without a grant (APPLICATION_REQUIRED) and serves it, masked, with one', async () => {
     const denied = await graphql(demoGateway.url, healthKey, '{ data { population(first: 2) { nodes { idNumber name } } } }');
     assert.equal(onlyError(denied).extensions.code, 'APPLICATION_REQUIRED');
-    assert.equal((await ledgerRecord(knex, exchangesOf(denied)[0]!.exchangeId)).outcome, 'DENIED');
+    assert.equal((await ledgerRecord<LedgerRow>(knex, exchangesOf(denied)[0]!.exchangeId)).outcome, 'DENIED');
 
     const served = await graphql<{ data: { population: { nodes: { idNumber: string; name: string }[] } } }>(
       demoGateway.url,
@@ -145,7 +139,7 @@ describeEachDatabase('Gateway: one exchange, decided, fetched, masked and logged
       assert.notEqual(node.idNumber, id);
     });
     const grant = await knex('grants').where({ consumer_department: HRSS, resource_code: POPULATION }).first('id');
-    const record = await ledgerRecord(knex, exchangesOf(served)[0]!.exchangeId);
+    const record = await ledgerRecord<LedgerRow>(knex, exchangesOf(served)[0]!.exchangeId);
     assert.equal(record.outcome, 'OK');
     assert.equal(record.grant_id, grant.id);
     assert.deepEqual(record.masked_items, ['idNumber', 'name']);

@@ -1,18 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Gateway } from '../../gateway/createGateway.js';
 import { describeEachDatabase } from '../support/databases.js';
 import { graphql, startTestGateway } from '../support/gatewayHarness.js';
-
-/** The GraphQL block that follows the audit-query marker in the README. */
-function readmeAuditQuery(): string {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const block = /<!-- audit-query:[^>]*-->\n```graphql\n([\s\S]*?)```/.exec(readme);
-  assert.ok(block, 'the README has an audit-query block');
-  return block[1]!;
-}
+import { readmeQuery } from '../support/readmeQuery.js';
 
 describeEachDatabase('README: the auditing example', (get) => {
   let gateway: Gateway;
@@ -26,7 +19,7 @@ describeEachDatabase('README: the auditing example', (get) => {
 
   it("answers the README's audit query for the demo's AUDITOR, with a whole ledger", async () => {
     const auditor = gateway.demoKeys.find((key) => key.role === 'AUDITOR')!.key;
-    const response = await graphql<{ verifyLedger: { ok: boolean }; indicators: { variation: unknown[] } }>(gateway.url, auditor, readmeAuditQuery());
+    const response = await graphql<{ verifyLedger: { ok: boolean }; indicators: { variation: unknown[] } }>(gateway.url, auditor, readmeQuery('audit-query'));
     assert.equal(response.errors, undefined, JSON.stringify(response.errors));
     assert.equal(response.data!.verifyLedger.ok, true);
     assert.ok(response.data!.indicators.variation.length > 0);

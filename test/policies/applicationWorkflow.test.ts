@@ -110,6 +110,11 @@ describe('Policies: what a provider may grant', () => {
     { name: 'a row scope on an item that is not filterable', input: { decision: 'APPROVE', rowScope: { note: { eq: 'x' } } }, paths: ['rowScope.note'] },
     { name: 'a row scope naming an item without any operator', input: { decision: 'APPROVE', rowScope: { region: {} } }, paths: ['rowScope.region'] },
     { name: 'a row scope whose only operator is null', input: { decision: 'APPROVE', rowScope: { region: { eq: null } } }, paths: ['rowScope.region'] },
+    {
+      name: 'an empty row scope item beside an unknown one whose name begins with it',
+      input: { decision: 'APPROVE', rowScope: { region: {}, regionCode: { eq: '330106' } } },
+      paths: ['rowScope.region', 'rowScope.regionCode'],
+    },
     { name: 'a zero quota', input: { decision: 'APPROVE', maxCallsPerMinute: 0 }, paths: ['maxCallsPerMinute'] },
     { name: 'a validity beyond the wanted date', input: { decision: 'APPROVE', validUntil: '2028-01-01T00:00:00Z' }, paths: ['validUntil'] },
     { name: 'a validity in the past', input: { decision: 'APPROVE', validUntil: '2026-01-01T00:00:00Z' }, paths: ['validUntil'] },

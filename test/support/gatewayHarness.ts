@@ -2,9 +2,11 @@
  * A real gateway on 127.0.0.1 (random port) over a test database, and a small
  * GraphQL client that speaks to it over HTTP as a department application would.
  */
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Knex } from 'knex';
 import { loadConfig, type MeridianConfig } from '../../common/config.js';
 import { cliActor } from '../../db/index.js';
 import { issueApiKey } from '../../gateway/auth/apiKeys.js';
@@ -52,6 +54,25 @@ export function onlyError(response: GraphQLResponse): { message: string; extensi
   }
   const [error] = response.errors;
   return { message: error!.message, extensions: error!.extensions ?? {} };
+}
+
+/** Fails the test, showing the errors, when the response has any. */
+export function assertNoErrors(response: GraphQLResponse<unknown>): void {
+  assert.equal(response.errors, undefined, JSON.stringify(response.errors));
+}
+
+/** The one exchange a data query reports in `extensions.exchanges`, failing the test when there is not exactly one. */
+export function exchangeOf(response: GraphQLResponse<unknown>): { exchangeId: string; outcome: string; rows: number } {
+  const exchanges = (response.extensions?.exchanges ?? []) as { exchangeId: string; outcome: string; rows: number }[];
+  assert.equal(exchanges.length, 1, 'one exchange per data query');
+  return exchanges[0]!;
+}
+
+/** The ledger record of `exchangeId`, failing the test unless there is exactly one. */
+export async function ledgerRecord<T>(knex: Knex, exchangeId: string): Promise<T> {
+  const rows = (await knex('ledger_records').where({ exchange_id: exchangeId })) as T[];
+  assert.equal(rows.length, 1, `exactly one ledger record for ${exchangeId}`);
+  return rows[0]!;
 }
 
 /** A running demo gateway with one key per demo role, and a way to issue more. */

@@ -12,7 +12,7 @@ import { creditCodeCheckChar } from '../../common/identifiers.js';
 import type { DatabaseKind } from '../../db/index.js';
 import type { Gateway } from '../../gateway/createGateway.js';
 import type { TestDatabase } from './databases.js';
-import { graphql, startTestGateway, type GraphQLResponse } from './gatewayHarness.js';
+import { graphql, ledgerRecord, startTestGateway, type GraphQLResponse } from './gatewayHarness.js';
 import { expectExchange, maskProblem, newPseudonymBook, type OracleGrant, type PseudonymBook } from './noLeakOracle.js';
 import type { Scenario, ScenarioItem, ScenarioQuery, SourceRow, Where } from './noLeakScenario.js';
 
@@ -271,13 +271,6 @@ function dataDocument(apiName: string, hasWhere: boolean, query: ScenarioQuery):
   return `query(${variables.join(', ')}) { data { ${apiName}(${args.join(', ')}) { nodes { ${selection} } pageInfo { hasNextPage endCursor } } } }${fragment}`;
 }
 
-/** The one ledger record of an exchange, failing when there is not exactly one. */
-async function ledgerRecord(knex: Knex, exchangeId: string): Promise<LedgerRecord> {
-  const records = (await knex('ledger_records').where({ exchange_id: exchangeId })) as LedgerRecord[];
-  assert.equal(records.length, 1, `exactly one ledger record for exchange ${exchangeId}`);
-  return records[0]!;
-}
-
 /** Runs one scenario end to end and checks every answer; throws an AssertionError naming the first thing wrong. */
 export async function runScenario(world: NoLeakWorld, scenario: Scenario, tally: NoLeakTally): Promise<void> {
   const run = world.nextRun();
@@ -332,7 +325,7 @@ async function runQuery(world: NoLeakWorld, scenario: Scenario, ctx: QueryContex
     assert.equal(listed.length, 1, `${where}: extensions.exchanges lists the one exchange: ${JSON.stringify(response.extensions)} ${JSON.stringify(response.errors)}`);
     const exchange = listed[0]!;
     assert.equal(exchange.resource, ctx.code);
-    const record = await ledgerRecord(world.knex, exchange.exchangeId);
+    const record = await ledgerRecord<LedgerRecord>(world.knex, exchange.exchangeId);
     assert.equal(record.consumer_department, world.consumer, `${where}: the ledger names the consumer`);
     assert.deepEqual(sorted(record.items), sorted(expected.wanted), `${where}: the ledger lists the items used`);
 

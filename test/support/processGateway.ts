@@ -3,6 +3,7 @@
  * started, recognised by the banner it prints, and spoken to over HTTP on a
  * new connection per request, so a refused connection is seen as refused.
  */
+import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { ROLES, type Role } from '../../catalog/index.js';
 import { startProcess, type RunningProcess } from './processRunner.js';
@@ -114,4 +115,40 @@ export function postGraphQL(url: string, key: string, query: string, variables: 
     headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
     body: JSON.stringify({ query, variables }),
   });
+}
+
+/** The JSON body of a GraphQL answer. */
+export interface GraphQLAnswer<T> {
+  data?: T | null;
+  errors?: { message: string; extensions?: Record<string, unknown> }[];
+  extensions?: { exchanges?: { resource: string; exchangeId: string; outcome: string; rows: number }[] };
+}
+
+/** Posts a GraphQL query on a new connection and returns its body, failing the test when it is not JSON. */
+export async function askGraphQL<T = Record<string, unknown>>(
+  url: string,
+  key: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<GraphQLAnswer<T>> {
+  const answer = await postGraphQL(url, key, query, variables);
+  assert.ok(answer.body, `a JSON answer (HTTP ${answer.status})`);
+  return answer.body as GraphQLAnswer<T>;
+}
+
+/** The data of `answer`, failing the test (saying `what` was asked) when it carries errors. */
+export async function dataOf<T>(answer: Promise<GraphQLAnswer<T>>, what: string): Promise<T> {
+  const body = await answer;
+  assert.equal(body.errors, undefined, `${what}: ${JSON.stringify(body.errors)}`);
+  return body.data!;
+}
+
+/** True when nothing listens on `port` of 127.0.0.1 any more (the connection is refused). */
+export async function portRefuses(port: number): Promise<boolean> {
+  try {
+    await httpOnNewConnection(`http://127.0.0.1:${port}/health/live`, { method: 'GET' });
+    return false;
+  } catch (error) {
+    return error instanceof NoAnswer && error.code === 'ECONNREFUSED';
+  }
 }

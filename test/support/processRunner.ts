@@ -152,6 +152,18 @@ export function startProcess(command: string, args: readonly string[], options: 
   };
 }
 
+/** Sends `signal` to the process and waits up to `timeoutMs` for it to exit: how it exited, or null while it still runs. */
+export async function exitAfterSignal(running: RunningProcess, signal: NodeJS.Signals, timeoutMs: number): Promise<ProcessExit | null> {
+  running.signal(signal);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolveLate) => {
+    timer = setTimeout(() => resolveLate(null), timeoutMs);
+  });
+  const exit = await Promise.race([running.exited, late]);
+  clearTimeout(timer);
+  return exit;
+}
+
 /** Runs `command` to completion; kills it and fails when it takes longer than `timeoutMs`. */
 export async function runProcess(
   command: string,
