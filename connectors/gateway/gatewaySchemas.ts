@@ -118,7 +118,7 @@ export function gatewayConfigProblems(config: unknown, settings: ConnectorSettin
  * Why `url` may not be called, or null when it may: it must be http(s)
  * without credentials, and its host (any port) or host:port on `allowList`.
  */
-export function hostProblem(url: string, allowList: readonly string[]): string | null {
+function hostProblem(url: string, allowList: readonly string[]): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);

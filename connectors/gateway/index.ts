@@ -6,7 +6,6 @@ export {
   gatewayBindingSchema,
   gatewayConfigProblems,
   gatewayConfigSchema,
-  hostProblem,
   type GatewayBinding,
   type GatewayConfig,
 } from './gatewaySchemas.js';

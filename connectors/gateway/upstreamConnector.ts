@@ -21,18 +21,20 @@ import type {
   FetchResult,
   OrderTerm,
 } from '../Connector.js';
+import type { HttpOutcome } from '../fetchWithRetry.js';
+import { linkSignals } from '../linkSignals.js';
+import { returnedItems } from '../returnedItems.js';
 import {
   DEFAULT_UPSTREAM_PAGE_SIZE,
   gatewayBindingProblems,
   gatewayBindingSchema,
   gatewayConfigProblems,
   gatewayConfigSchema,
-  hostProblem,
   upstreamName,
   type GatewayBinding,
   type GatewayConfig,
 } from './gatewaySchemas.js';
-import { postUpstream, type UpstreamCall, type UpstreamOutcome } from './postUpstream.js';
+import { postUpstream, type UpstreamCall } from './postUpstream.js';
 import { dataQuery, STATUS_QUERY } from './upstreamQuery.js';
 import { badResponse, firstGraphQLError, keyRefused, translateUpstreamError, type ReadFacts } from './upstreamErrors.js';
 import { upstreamWhere, type UpstreamWhere } from './upstreamWhere.js';
@@ -95,14 +97,15 @@ interface UpstreamPage {
  * is not configured.
  */
 export function createUpstreamConnector(id: string, config: Readonly<Record<string, unknown>>, context: ConnectorContext): Connector {
-  assertValid(gatewayConfigSchema, config, `Connector ${id}`, 'config');
+  const what = `Connector ${id}`;
+  assertValid(gatewayConfigSchema, config, what, 'config');
   const settings = config as unknown as GatewayConfig;
+  const problems = gatewayConfigProblems(settings, context.settings).map((p) => ({ ...p, path: joinPath('config', p.path) }));
   const key = context.secret(settings.auth.secret);
-  const problems: Problem[] = [];
-  const refused = hostProblem(settings.url, context.settings.httpAllowList);
-  if (refused) problems.push({ path: 'config.url', message: refused });
-  if (key === undefined) problems.push({ path: 'config.auth.secret', message: 'names no configured secret' });
-  if (problems.length > 0 || key === undefined) throw validationFailed(`Connector ${id}`, problems);
+  if (key === undefined && !problems.some((p) => p.path === 'config.auth.secret')) {
+    problems.push({ path: 'config.auth.secret', message: 'names no secret configured on this gateway' });
+  }
+  if (problems.length > 0 || key === undefined) throw validationFailed(what, problems);
 
   const timeoutMs = settings.requestTimeoutMs ?? context.settings.timeoutMs;
   const pageSize = settings.maxPageSize ?? DEFAULT_UPSTREAM_PAGE_SIZE;
@@ -141,7 +144,7 @@ export function createUpstreamConnector(id: string, config: Readonly<Record<stri
     } satisfies UpstreamCall);
 
   /** Turns a call without an answer into its catalog error (and the connector state it implies). */
-  const failure = (outcome: Exclude<UpstreamOutcome, { kind: 'answer' }>, read: PlannedRead, batch: Batch): MeridianError => {
+  const failure = (outcome: Exclude<HttpOutcome, { kind: 'answer' }>, read: PlannedRead, batch: Batch): MeridianError => {
     const resource = read.facts.resource;
     switch (outcome.kind) {
       case 'aborted':
@@ -149,9 +152,9 @@ export function createUpstreamConnector(id: string, config: Readonly<Record<stri
       case 'timeout':
         logger.warn({ resource, timeoutMs }, 'upstream gateway did not answer in time');
         return meridianError('CONNECTOR_TIMEOUT', { resource, timeoutMs });
-      case 'unreachable':
-        logger.warn({ resource, error: outcome.detail }, 'upstream gateway unreachable');
-        setStatus('ERROR', `The upstream gateway did not answer (${outcome.detail})`);
+      case 'connection':
+        logger.warn({ resource, error: outcome.errno }, 'upstream gateway unreachable');
+        setStatus('ERROR', `The upstream gateway did not answer (${outcome.errno})`);
         return meridianError('CONNECTOR_UNAVAILABLE', { resource, timeoutMs });
     }
   };
@@ -236,13 +239,9 @@ export function createUpstreamConnector(id: string, config: Readonly<Record<stri
       const running = lifetime;
       if (!running) throw meridianError('CONNECTOR_UNAVAILABLE', { resource: requests[0]!.resource.code, timeoutMs });
       // One failed read fails the batch: the others are cut rather than left running.
-      const controller = new AbortController();
-      const cut = (): void => controller.abort();
-      const watched = [options.signal, running.signal];
-      for (const signal of watched) signal.addEventListener('abort', cut, { once: true });
-      if (watched.some((signal) => signal.aborted)) controller.abort();
+      const linked = linkSignals([options.signal, running.signal]);
       const batch: Batch = {
-        signal: controller.signal,
+        signal: linked.controller.signal,
         options,
         abortError(resource) {
           // The gateway's reason (a guard's timeout error) says why it stopped waiting; a stopped connector is unavailable.
@@ -255,24 +254,24 @@ export function createUpstreamConnector(id: string, config: Readonly<Record<stri
       try {
         return await Promise.all(reads.map((read) => readAll(read, batch)));
       } catch (error) {
-        controller.abort();
+        linked.controller.abort();
         throw error;
       } finally {
-        for (const signal of watched) signal.removeEventListener('abort', cut);
+        linked.release();
       }
     },
   };
 }
 
 /** The state and message of the start check's outcome; never the key. */
-function startState(outcome: UpstreamOutcome, secretName: string, timeoutMs: number): [ConnectorState, string | null] {
+function startState(outcome: HttpOutcome, secretName: string, timeoutMs: number): [ConnectorState, string | null] {
   switch (outcome.kind) {
     case 'aborted':
       return ['NOT_READY', null];
     case 'timeout':
       return ['ERROR', `The upstream gateway did not answer within ${timeoutMs} ms`];
-    case 'unreachable':
-      return ['ERROR', `The upstream gateway did not answer (${outcome.detail})`];
+    case 'connection':
+      return ['ERROR', `The upstream gateway did not answer (${outcome.errno})`];
     case 'answer': {
       if (outcome.status === 401) return ['ERROR', "The upstream gateway refused this gateway's key (HTTP 401)"];
       const body = parseJson(outcome.text);
@@ -316,8 +315,7 @@ function planRead(request: FetchRequest, bound: BoundResource, timeoutMs: number
     if (!type) throw badInput(`${item} is not an item of ${code}`);
     return type;
   };
-  const names = [...new Set([...request.select, ...request.order.map((term) => term.item)])];
-  const items = names.map((name) => ({ name, type: typeOf(name), upstream: upstreamName(binding, name) }));
+  const items = returnedItems(request).map((name) => ({ name, type: typeOf(name), upstream: upstreamName(binding, name) }));
   const where = upstreamWhere(request.conditions, typeOf, (item) => upstreamName(binding, item));
   const orderBy = upstreamOrder(request.order, request.resource).map((term) => {
     typeOf(term.item);
@@ -405,7 +403,9 @@ function fromUpstream(value: unknown, type: ItemType): unknown {
   }
 }
 
-function parseJson(text: string): unknown {
+/** The JSON of an answer's body; undefined when there is none (see postUpstream) or it is not JSON. */
+function parseJson(text: string | null): unknown {
+  if (text === null) return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {

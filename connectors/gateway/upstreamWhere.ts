@@ -8,6 +8,7 @@
 import type { Condition } from '../../catalog/conditions.js';
 import type { ItemType } from '../../catalog/model.js';
 import { badInput } from '../../common/errors.js';
+import { compareValues } from '../compareValues.js';
 
 /** The upstream's `where` variable: upstream item name to its operators. */
 export type UpstreamWhere = Record<string, Record<string, unknown>>;
@@ -57,7 +58,7 @@ export function upstreamWhere(
 
 /** The intersection of one item's conditions, reduced to at most one value per operator; null when empty. */
 function intersect(conditions: readonly Condition[], type: ItemType): ItemFilter | null {
-  const same = (a: unknown, b: unknown): boolean => (ORDERED.has(type) ? compare(a, b, type) === 0 : a === b);
+  const same = (a: unknown, b: unknown): boolean => (ORDERED.has(type) ? compareValues(a, b, type) === 0 : a === b);
   const filter: ItemFilter = {};
   let hasEq = false;
   for (const { op, value } of conditions) {
@@ -105,7 +106,7 @@ function intersect(conditions: readonly Condition[], type: ItemType): ItemFilter
     return values.length > 0 ? { in: values } : null;
   }
   if (filter.lower && filter.upper) {
-    const order = compare(filter.lower.value, filter.upper.value, type);
+    const order = compareValues(filter.lower.value, filter.upper.value, type);
     if (order > 0 || (order === 0 && (filter.lower.strict || filter.upper.strict))) return null;
   }
   return filter;
@@ -124,14 +125,14 @@ function toOperators(filter: ItemFilter): Record<string, unknown> {
 /** The tighter of two bounds on one side (`side` 1: lower, the larger wins; -1: upper, the smaller wins); at a tie the strict one. */
 function tighter(current: Bound | undefined, next: Bound, type: ItemType, side: 1 | -1): Bound {
   if (!current) return next;
-  const order = compare(next.value, current.value, type) * side;
+  const order = compareValues(next.value, current.value, type) * side;
   if (order !== 0) return order > 0 ? next : current;
   return next.strict ? next : current;
 }
 
 /** True when `value` lies on the admitted side of `bound` (`side` 1: above a lower bound; -1: below an upper one). */
 function beyond(value: unknown, bound: Bound, type: ItemType, side: 1 | -1): boolean {
-  const order = compare(value, bound.value, type) * side;
+  const order = compareValues(value, bound.value, type) * side;
   return bound.strict ? order > 0 : order >= 0;
 }
 
@@ -139,47 +140,4 @@ function unique(values: readonly unknown[], same: (a: unknown, b: unknown) => bo
   const kept: unknown[] = [];
   for (const value of values) if (!kept.some((k) => same(k, value))) kept.push(value);
   return kept;
-}
-
-/** Orders two wire-form values of an ordered type as the upstream's database does. */
-function compare(a: unknown, b: unknown, type: ItemType): number {
-  switch (type) {
-    case 'INTEGER':
-    case 'FLOAT':
-      return Math.sign((a as number) - (b as number));
-    case 'DECIMAL':
-    case 'MONEY':
-      return compareDecimals(String(a), String(b));
-    case 'DATETIME':
-      return Math.sign(Date.parse(String(a)) - Date.parse(String(b)));
-    default:
-      // DATE: YYYY-MM-DD orders as text.
-      return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-  }
-}
-
-/** Compares two decimal texts (`-?digits(.digits)?`) exactly: "1.50" equals "1.5". */
-export function compareDecimals(a: string, b: string): number {
-  const x = decimalParts(a);
-  const y = decimalParts(b);
-  if (x.negative !== y.negative) return x.negative ? -1 : 1;
-  const magnitude = compareMagnitudes(x, y);
-  return x.negative ? -magnitude : magnitude;
-}
-
-function decimalParts(text: string): { negative: boolean; whole: string; fraction: string } {
-  const negative = text.startsWith('-');
-  const [whole = '', fraction = ''] = (negative ? text.slice(1) : text).split('.');
-  const parts = { whole: whole.replace(/^0+/, ''), fraction: fraction.replace(/0+$/, '') };
-  // -0 is 0: zero has one sign.
-  return { negative: negative && (parts.whole !== '' || parts.fraction !== ''), ...parts };
-}
-
-function compareMagnitudes(x: { whole: string; fraction: string }, y: { whole: string; fraction: string }): number {
-  if (x.whole.length !== y.whole.length) return x.whole.length < y.whole.length ? -1 : 1;
-  if (x.whole !== y.whole) return x.whole < y.whole ? -1 : 1;
-  const width = Math.max(x.fraction.length, y.fraction.length);
-  const fx = x.fraction.padEnd(width, '0');
-  const fy = y.fraction.padEnd(width, '0');
-  return fx < fy ? -1 : fx > fy ? 1 : 0;
 }

@@ -6,7 +6,6 @@
  * the pushed ones too) are applied by the gateway, within a cap on rows read.
  */
 import type { ItemType, ResourceDefinition } from '../../catalog/model.js';
-import { toWireValue } from '../../catalog/conditions.js';
 import { badInput, isMeridianError, meridianError, validationFailed, type MeridianError, type Problem } from '../../common/errors.js';
 import { assertValid, findProblems, joinPath } from '../../common/validation.js';
 import type {
@@ -19,6 +18,9 @@ import type {
   FetchRequest,
   FetchResult,
 } from '../Connector.js';
+import { keysetValues } from '../keysetValues.js';
+import { linkSignals } from '../linkSignals.js';
+import { returnedItems } from '../returnedItems.js';
 import { applyInMemory } from './applyInMemory.js';
 import { fetchJson, type CallFailure } from './fetchJson.js';
 import {
@@ -30,14 +32,11 @@ import {
   type HttpConfig,
 } from './httpSchemas.js';
 import { pointerSegments } from './jsonPointer.js';
-import { linkSignals } from './linkSignals.js';
 import { planSourceRead } from './planSourceRead.js';
 import { readRows, type ResponseShape, type WireItem, type WireRow } from './readRows.js';
 
 /** A request id travels to the API only when it is a plain header value. */
 const REQUEST_ID = /^[\x21-\x7e]{1,200}$/;
-
-const BASE64_TEXT = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** The HTTP connector factory. */
 export const httpConnector: ConnectorFactory = Object.freeze({
@@ -185,10 +184,11 @@ export function createHttpConnector(id: string, config: Readonly<Record<string, 
 
   const fetchOne = async (request: FetchRequest, options: FetchOptions, signal: AbortSignal): Promise<FetchResult> => {
     const bound = bind(request.resource);
-    const returned = [...new Set([...request.select, ...request.order.map((term) => term.item)])];
+    const typeOf = (item: string): ItemType => typeOrBadInput(bound, item, request.resource.code);
+    const returned = returnedItems(request);
     const needed = [...new Set([...returned, ...request.conditions.map((condition) => condition.item)])];
-    const items = needed.map((name) => ({ name, type: typeOrBadInput(bound, name, request.resource.code) }));
-    const after = afterValues(request, bound);
+    const items = needed.map((name) => ({ name, type: typeOf(name) }));
+    const after = keysetValues(request, typeOf);
     // An empty `in` matches nothing: no call needed.
     if (request.conditions.some((c) => c.op === 'in' && (c.value as readonly unknown[]).length === 0)) {
       return { rows: [], hasMore: false, end: null };
@@ -306,22 +306,6 @@ function typeOrBadInput(bound: BoundApi, item: string, resource: string): ItemTy
   const type = bound.types.get(item);
   if (!type) throw badInput(`${item} is not an item of ${resource}`);
   return type;
-}
-
-/** The keyset of `after` checked against the order's types; BAD_USER_INPUT when it does not fit. */
-function afterValues(request: FetchRequest, bound: BoundApi): unknown[] | null {
-  const position = request.after;
-  if (position === null) return null;
-  const cursorError = () => badInput(`The cursor does not fit this order of ${request.resource.code}; ask again without after`);
-  if (position.kind !== 'keyset' || position.values.length !== request.order.length) throw cursorError();
-  return request.order.map((term, index) => {
-    const value = position.values[index];
-    if (value === null) return null;
-    const type = typeOrBadInput(bound, term.item, request.resource.code);
-    const wire = type === 'BINARY' ? (typeof value === 'string' && BASE64_TEXT.test(value) ? value : undefined) : toWireValue(value, type);
-    if (wire === undefined) throw cursorError();
-    return wire;
-  });
 }
 
 /** QUERY_TOO_COMPLEX past the scan cap, naming the filters the API applies itself. */

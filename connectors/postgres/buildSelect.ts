@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import type { Condition, FetchRequest, OrderTerm } from '../Connector.js';
 import type { ItemType } from '../../catalog/model.js';
+import { returnedItems } from '../returnedItems.js';
 
 /** A resource's binding, resolved: where its rows are and which column holds each item. */
 export interface BoundTable {
@@ -18,11 +19,6 @@ export interface BoundTable {
 
 /** Alias of the source table, so that every column reference is qualified (see orderBy below). */
 const SOURCE = 'source';
-
-/** Items a request returns: the selected ones, then order items not already selected. */
-export function returnedItems(request: FetchRequest): string[] {
-  return [...new Set([...request.select, ...request.order.map((term) => term.item)])];
-}
 
 /**
  * Builds the SELECT of `request`: returned items aliased to their names, the

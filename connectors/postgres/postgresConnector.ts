@@ -5,7 +5,6 @@
  */
 import knexModule, { type Knex } from 'knex';
 import type { ResourceDefinition } from '../../catalog/model.js';
-import { toWireValue } from '../../catalog/conditions.js';
 import { badInput, isMeridianError, meridianError, type Problem } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { assertValid, findProblems, joinPath } from '../../common/validation.js';
@@ -18,7 +17,9 @@ import type {
   FetchRequest,
   FetchResult,
 } from '../Connector.js';
-import { buildSelect, returnedItems, type BoundTable } from './buildSelect.js';
+import { keysetValues } from '../keysetValues.js';
+import { returnedItems } from '../returnedItems.js';
+import { buildSelect, type BoundTable } from './buildSelect.js';
 import {
   postgresBindingProblems,
   postgresBindingSchema,
@@ -194,22 +195,9 @@ function planRead(request: FetchRequest, bound: BoundTable): PlannedRead {
   };
   const items = returnedItems(request).map((name) => ({ name, type: typeOf(name) }));
   for (const condition of request.conditions) typeOf(condition.item);
-  if (request.after === null) return { request, bound, items, afterValues: null };
-  const cursorError = () => badInput(`The cursor does not fit this order of ${code}; ask again without after`);
-  const position = request.after;
-  if (position.kind !== 'keyset' || position.values.length !== request.order.length) throw cursorError();
-  const afterValues = request.order.map((term, index) => {
-    const value = position.values[index];
-    if (value === null) return null;
-    const type = typeOf(term.item);
-    if (type === 'BINARY') {
-      if (typeof value !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw cursorError();
-      return Buffer.from(value, 'base64');
-    }
-    const wire = toWireValue(value, type);
-    if (wire === undefined) throw cursorError();
-    return wire;
-  });
+  const afterValues = keysetValues(request, typeOf)?.map((value, index) =>
+    value !== null && typeOf(request.order[index]!.item) === 'BINARY' ? Buffer.from(value as string, 'base64') : value,
+  ) ?? null;
   return { request, bound, items, afterValues };
 }
 

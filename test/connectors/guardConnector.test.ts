@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict';
 import { createHook } from 'node:async_hooks';
-import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Writable } from 'node:stream';
 import { loadConfig, type ConnectorSettings } from '../../common/config.js';
-import { badInput, isMeridianError, meridianError, type ErrorCode, type MeridianError } from '../../common/errors.js';
-import { createLogger, silentLogger, type Logger } from '../../common/logger.js';
+import { badInput, isMeridianError, meridianError } from '../../common/errors.js';
+import { silentLogger, type Logger } from '../../common/logger.js';
 import type { ConnectorRecord } from '../../catalog/model.js';
 import {
   createConnector,
@@ -18,6 +16,9 @@ import {
   type ResilienceOverrides,
 } from '../../connectors/index.js';
 import { describeEachDatabase } from '../support/databases.js';
+import { logSink } from '../support/logSink.js';
+import { rejectsWith } from '../support/rejectsWith.js';
+import { startTcpRelay } from '../support/tcpRelay.js';
 import { PEOPLE, contextFor, createPeopleSource, peopleResource, resourceOf } from './peopleSource.js';
 
 const DEPARTMENT = '11100000000000000X';
@@ -55,6 +56,14 @@ const answersRows: Answer = async (requests) => requests.map(() => ({ rows: [{ i
 function failsWith(error: () => unknown): Answer {
   return async () => {
     throw error();
+  };
+}
+
+/** Answers rows once `opened` settles: a source still busy with the fetches it admitted. */
+function answersAfter(opened: Promise<void>): Answer {
+  return async (requests, signal) => {
+    await opened;
+    return answersRows(requests, signal);
   };
 }
 
@@ -97,17 +106,6 @@ async function guarded(
   return connector;
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<MeridianError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMeridianError(error), `expected a catalog error, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
-
 /** Settles each fetch in order and says how each one ended. */
 async function outcomes(fetches: readonly Promise<unknown>[]): Promise<string[]> {
   const settled = await Promise.allSettled(fetches);
@@ -120,22 +118,6 @@ function deferred(): { promise: Promise<void>; resolve(): void } {
     resolve = done;
   });
   return { promise, resolve };
-}
-
-/** Collects JSON log lines. */
-function logSink(): { lines: () => Record<string, unknown>[]; text: () => string; logger: Logger } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return {
-    lines: () => chunks.join('').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>),
-    text: () => chunks.join(''),
-    logger: createLogger('info', stream),
-  };
 }
 
 /** Runs `count` fetches that fail, one after the other. */
@@ -245,10 +227,7 @@ describe('Connectors: the guard around every connector', () => {
   describe('concurrency limit', () => {
     it('refuses the fetch beyond maxConcurrency at once, saying the source is busy, and serves the others', async () => {
       const gate = deferred();
-      const source = scriptedSource('busy', async (requests) => {
-        await gate.promise;
-        return answersRows(requests, new AbortController().signal);
-      });
+      const source = scriptedSource('busy', answersAfter(gate.promise));
       const connector = await guarded(source, { ...QUICK_BREAKER, maxConcurrency: 3 });
       try {
         const admitted = [1, 2, 3].map(() => connector.fetch([request()], fetchOptions()));
@@ -269,10 +248,7 @@ describe('Connectors: the guard around every connector', () => {
 
     it('keeps a busy storm from opening the circuit', async () => {
       const gate = deferred();
-      const source = scriptedSource('busy', async (requests) => {
-        await gate.promise;
-        return answersRows(requests, new AbortController().signal);
-      });
+      const source = scriptedSource('busy', answersAfter(gate.promise));
       const connector = await guarded(source, { ...QUICK_BREAKER, maxConcurrency: 1 });
       try {
         const admitted = connector.fetch([request()], fetchOptions());
@@ -326,10 +302,7 @@ describe('Connectors: the guard around every connector', () => {
         assert.match(halfOpen.message ?? '', /^circuit half-open since \S+Z: the next fetch tries the source again$/);
 
         const gate = deferred();
-        source.answer = async (requests) => {
-          await gate.promise;
-          return answersRows(requests, new AbortController().signal);
-        };
+        source.answer = answersAfter(gate.promise);
         const trial = connector.fetch([request()], fetchOptions());
         const during = await rejectsWith(connector.fetch([request()], fetchOptions()), 'CONNECTOR_UNAVAILABLE');
         assert.match(during.message, /circuit half-open: a trial fetch is testing the source/);
@@ -427,7 +400,7 @@ describe('Connectors: the guard around every connector', () => {
     });
 
     it('logs each state change once, without data values', async () => {
-      const sink = logSink();
+      const sink = logSink('info');
       const source = scriptedSource('flaky', answersRows);
       const connector = await guarded(source, QUICK_BREAKER, sink.logger);
       try {
@@ -438,7 +411,7 @@ describe('Connectors: the guard around every connector', () => {
         source.answer = answersRows;
         await connector.fetch([request()], fetchOptions());
         await connector.fetch([request()], fetchOptions());
-        const changes = sink.lines().filter((line) => String(line.msg).startsWith('circuit'));
+        const changes = sink.records().filter((line) => String(line.msg).startsWith('circuit'));
         assert.deepEqual(
           changes.map((line) => [line.msg, line.connector, line.kind]),
           [
@@ -513,47 +486,6 @@ describe('Connectors: the guard around every connector', () => {
   });
 });
 
-/** A TCP relay to the test server that a test can switch to dropping every connection, counting those it accepts. */
-async function startRelay(target: URL): Promise<{ port: number; accepted(): number; drop(): void; pass(): void; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  let accepted = 0;
-  let dropping = false;
-  const server = net.createServer((client) => {
-    accepted += 1;
-    if (dropping) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    accepted: () => accepted,
-    drop() {
-      dropping = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    pass() {
-      dropping = false;
-    },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
 describeEachDatabase('Connectors: guarded PostgreSQL connectors', (get, kind) => {
   before(async () => {
     await createPeopleSource(get().db.knex);
@@ -598,7 +530,7 @@ describeEachDatabase('Connectors: guarded PostgreSQL connectors', (get, kind) =>
 
     it('opens when its server drops every connection, fails fast without reaching it while another connector serves, and closes after recovery', async () => {
       const target = new URL(get().url!);
-      const relay = await startRelay(target);
+      const relay = await startTcpRelay(target);
       const through = new URL(target);
       through.host = `127.0.0.1:${relay.port}`;
       const resilience = { breaker: { errorThresholdPercentage: 50, volumeThreshold: 3, resetTimeoutMs: 300 } };

@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { Writable } from 'node:stream';
-import type { ItemType, ResourceDefinition } from '../../catalog/model.js';
+import type { ResourceDefinition } from '../../catalog/model.js';
 import { loadConfig, type ConnectorSettings } from '../../common/config.js';
-import { isMeridianError, meridianError, type ErrorCode, type MeridianError } from '../../common/errors.js';
-import { createLogger, silentLogger, type Logger } from '../../common/logger.js';
+import { isMeridianError, meridianError } from '../../common/errors.js';
+import { silentLogger, type Logger } from '../../common/logger.js';
 import type { Condition, Connector, ConnectorContext, FetchOptions, FetchRequest, OrderTerm, Position } from '../../connectors/Connector.js';
 import { httpConnector } from '../../connectors/http/httpConnector.js';
 import {
@@ -16,6 +14,11 @@ import {
   type DepartmentApi,
   type PersonRow,
 } from '../support/departmentApi.js';
+import { logSink } from '../support/logSink.js';
+import { freePort } from '../support/processRunner.js';
+import { rejectsWith } from '../support/rejectsWith.js';
+import { sortedBy } from './conformance/dataset.js';
+import { keysetPages } from './keysetPages.js';
 import { itemOf, resourceOf } from './peopleSource.js';
 
 const BY_ID: readonly OrderTerm[] = [{ item: 'id', direction: 'ASC' }];
@@ -83,69 +86,9 @@ function cents(text: string): bigint {
   return text.startsWith('-') ? -digits : digits;
 }
 
-/** Sorts wire rows as the contract orders them, written independently of the connector's comparator. */
+/** Wire rows as the contract orders them, by the conformance oracle (written independently of the connector's comparator). */
 function sortPersons(rows: readonly PersonRow[], order: readonly OrderTerm[]): PersonRow[] {
-  const compare = (x: unknown, y: unknown, type: ItemType): number => {
-    switch (type) {
-      case 'DECIMAL': {
-        const d = cents(String(x)) - cents(String(y));
-        return d === 0n ? 0 : d < 0n ? -1 : 1;
-      }
-      case 'DATETIME':
-        return Date.parse(String(x)) - Date.parse(String(y));
-      case 'STRING':
-      case 'DATE': {
-        const a = Array.from(String(x), (c) => c.codePointAt(0)!);
-        const b = Array.from(String(y), (c) => c.codePointAt(0)!);
-        for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
-        return a.length - b.length;
-      }
-      default:
-        return Number(x) - Number(y);
-    }
-  };
-  return [...rows].sort((a, b) => {
-    for (const term of order) {
-      const x = a[term.item] ?? null;
-      const y = b[term.item] ?? null;
-      if (x === null && y === null) continue;
-      const ascending = x === null ? 1 : y === null ? -1 : compare(x, y, PERSON_TYPES[term.item]!);
-      if (ascending !== 0) return term.direction === 'ASC' ? ascending : -ascending;
-    }
-    return 0;
-  });
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<MeridianError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMeridianError(error), `expected a catalog error, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
-
-/** Collects JSON log lines. */
-function logSink(): { lines: string[]; logger: Logger } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, logger: createLogger('trace', stream) };
-}
-
-/** A port of 127.0.0.1 nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  return sortedBy(rows, order, PERSON_TYPES);
 }
 
 async function eventually(check: () => boolean, what: string): Promise<void> {
@@ -409,19 +352,8 @@ describe('Connectors: the HTTP connector', () => {
       for (const first of [1, 7, 25]) {
         it(`visits every row exactly once, in order, by ${label}, ${first} per page`, async () => {
           await withConnector(async (connector) => {
-            const seen: unknown[] = [];
-            let after: Position | null = null;
-            for (let pages = 0; ; pages++) {
-              assert.ok(pages <= PERSONS.length, 'paging does not end');
-              const [page] = await connector.fetch([request(pushing, { select: ['id'], order, first, after })], FETCH);
-              assert.ok(page!.rows.length <= first);
-              seen.push(...ids(page!.rows));
-              if (!page!.hasMore) break;
-              const last = page!.rows[page!.rows.length - 1]!;
-              after = page!.end;
-              assert.deepEqual(after, { kind: 'keyset', values: order.map((term) => last[term.item]) }, 'end is the keyset of the last row');
-            }
-            assert.deepEqual(seen, ids(sortPersons(PERSONS, order)));
+            const seen = await keysetPages(connector, request(pushing, { select: ['id'], order, first }), FETCH, PERSONS.length);
+            assert.deepEqual(ids(seen), ids(sortPersons(PERSONS, order)));
           });
         });
       }
@@ -601,7 +533,7 @@ describe('Connectors: the HTTP connector', () => {
     });
 
     it('reports CONNECTOR_UNAVAILABLE and ERROR when nothing listens', async () => {
-      const port = await closedPort();
+      const port = await freePort();
       const ctx = context(silentLogger(), { httpAllowList: [`127.0.0.1:${port}`] });
       await withConnector(async (connector) => {
         assert.deepEqual(connector.status(), { state: 'ERROR', message: 'The department API did not answer (ECONNREFUSED)' });
@@ -747,7 +679,7 @@ describe('Connectors: the HTTP connector', () => {
         }
       }, config(), context(sink.logger));
       assert.ok(api.received.every((call) => call.headers.authorization === `Bearer ${api.token}`), 'the secret was sent');
-      const log = sink.lines.join('');
+      const log = sink.text();
       assert.match(log, /department API call failed/, 'failures were logged');
       for (const text of [...seen, log]) {
         assert.ok(!text.includes(api.token), `the secret leaked into: ${text.slice(0, 200)}`);
@@ -765,7 +697,7 @@ describe('Connectors: the HTTP connector', () => {
         );
       }, config(), context(sink.logger));
       assert.equal(api.calls('list')[0]!.query.get('name_prefix'), 'needle-张三');
-      assert.doesNotMatch(sink.lines.join(''), /needle/);
+      assert.doesNotMatch(sink.text(), /needle/);
     });
   });
 });

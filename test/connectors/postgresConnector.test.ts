@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import net from 'node:net';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { createLogger } from '../../common/logger.js';
-import { isMeridianError, type ErrorCode } from '../../common/errors.js';
 import type { Condition, Connector, ConnectorContext, FetchOptions, FetchRequest, OrderTerm, Position } from '../../connectors/Connector.js';
 import { postgresConnector } from '../../connectors/postgres/postgresConnector.js';
 import { describeEachDatabase, type TestDatabase } from '../support/databases.js';
+import { logSink } from '../support/logSink.js';
+import { rejectsWith } from '../support/rejectsWith.js';
+import { startTcpRelay } from '../support/tcpRelay.js';
 import {
   PEOPLE,
   PEOPLE_ITEMS,
@@ -18,6 +17,7 @@ import {
   sortRows,
   type WireRow,
 } from './peopleSource.js';
+import { keysetPages } from './keysetPages.js';
 
 const BY_ID: readonly OrderTerm[] = [{ item: 'id', direction: 'ASC' }];
 
@@ -53,55 +53,6 @@ async function withConnector<T>(
   } finally {
     await connector.stop();
   }
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMeridianError(error), `expected a catalog error, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
-}
-
-/** A TCP relay to the test server, which a test can cut and restore. */
-async function startRelay(target: URL, port = 0): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-/** Collects JSON log lines. */
-function logSink(): { lines: string[]; stream: Writable } {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      lines.push(chunk.toString('utf8'));
-      done();
-    },
-  });
-  return { lines, stream };
 }
 
 describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDatabase, kind) => {
@@ -289,19 +240,8 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
       for (const first of [1, 3, 5]) {
         it(`visits every row exactly once, in order, by ${label}, ${first} per page`, async () => {
           await withConnector(context(), config, async (connector) => {
-            const seen: unknown[] = [];
-            let after: Position | null = null;
-            for (let pages = 0; ; pages++) {
-              assert.ok(pages <= PEOPLE.length, 'paging does not end');
-              const [page] = await connector.fetch([request({ select: ['id'], order, first, after })], FETCH);
-              assert.ok(page!.rows.length <= first);
-              seen.push(...ids(page!.rows));
-              if (!page!.hasMore) break;
-              const last = page!.rows[page!.rows.length - 1]!;
-              after = page!.end;
-              assert.deepEqual(after, keyset(order.map((term) => last[term.item])), 'end is the keyset of the last row');
-            }
-            assert.deepEqual(seen, ids(sortRows(PEOPLE, order)));
+            const seen = await keysetPages(connector, request({ select: ['id'], order, first }), FETCH, PEOPLE.length);
+            assert.deepEqual(ids(seen), ids(sortRows(PEOPLE, order)));
           });
         });
       }
@@ -343,8 +283,8 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
     it('never shows a driver message to the client, and logs it without bound values', async () => {
       // `name` bound to the int4 id column: LIKE on an integer fails in the source.
       const mistyped = resourceOf('101001/000014', { id: 'INTEGER', name: 'STRING' }, { table: 'people', columns: { id: 'id', name: 'id' } });
-      const sink = logSink();
-      const logged = { ...context(), logger: createLogger('debug', sink.stream) };
+      const sink = logSink('debug');
+      const logged = { ...context(), logger: sink.logger };
       await withConnector(logged, config, async (connector) => {
         const error = await rejectsWith(
           connector.fetch([request({ resource: mistyped, conditions: [{ item: 'name', op: 'prefix', value: 'secret-needle' }] })], FETCH),
@@ -353,7 +293,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
         assert.doesNotMatch(error.message, /operator|integer|secret-needle/);
         assert.match(error.message, /dept_src\.people/);
       });
-      const log = sink.lines.join('');
+      const log = sink.text();
       assert.match(log, /"sqlstate":"42883"/);
       assert.match(log, /operator does not exist/);
       assert.doesNotMatch(log, /secret-needle/);
@@ -452,7 +392,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
 
       it('goes to ERROR when its server drops away and back to OK when a read succeeds again', async () => {
         const target = new URL(get().url!);
-        let relay = await startRelay(target);
+        let relay = await startTcpRelay(target);
         const through = new URL(target);
         through.host = `127.0.0.1:${relay.port}`;
         try {
@@ -462,7 +402,7 @@ describeEachDatabase('Connectors: the PostgreSQL connector', (get: () => TestDat
             await relay.close();
             await rejectsWith(connector.fetch([request()], FETCH), 'CONNECTOR_UNAVAILABLE');
             assert.equal(connector.status().state, 'ERROR');
-            relay = await startRelay(target, relay.port);
+            relay = await startTcpRelay(target, { port: relay.port });
             const [result] = await connector.fetch([request()], FETCH);
             assert.equal(result!.rows.length, PEOPLE.length);
             assert.deepEqual(connector.status(), { state: 'OK', message: null });

@@ -2,13 +2,15 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { loadCatalogSnapshot, type ResourceDefinition, type ResourceItem } from '../../catalog/index.js';
 import { loadConfig, type ConnectorSettings } from '../../common/config.js';
-import { isMeridianError, meridianError, type ErrorCode, type MeridianError } from '../../common/errors.js';
+import { isMeridianError, meridianError } from '../../common/errors.js';
 import { silentLogger } from '../../common/logger.js';
 import type { Condition, Connector, ConnectorContext, FetchOptions, FetchRequest, FetchResult } from '../../connectors/Connector.js';
 import { upstreamConnector, upstreamWhere } from '../../connectors/gateway/index.js';
 import type { ItemType } from '../../catalog/model.js';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
+import { itemOf, resourceOf } from '../policies/fixtures.js';
 import { testDatabaseUrl } from '../support/databases.js';
+import { rejectsWith } from '../support/rejectsWith.js';
 import { startUpstreamGateway, UPSTREAM_START_MS, type UpstreamGateway } from '../support/upstreamGateway.js';
 import { startUpstreamStub, type UpstreamStub } from '../support/upstreamStub.js';
 
@@ -51,17 +53,6 @@ function contextFor(knex: Knex, settings: ConnectorSettings): ConnectorContext {
 
 function optionsFor(onBehalfOf: string, signal: AbortSignal = new AbortController().signal): FetchOptions {
   return { signal, onBehalfOf, requestId: `upstream-test-${Math.random().toString(36).slice(2, 10)}` };
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<MeridianError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMeridianError(error), `expected a catalog error, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 function nameMasked(name: string): string {
@@ -126,45 +117,15 @@ describe('Connectors: the upstream-gateway connector, checked before any call', 
 
 /** A local resource `things` served by the upstream field `things`, built by hand for the stub. */
 function thingsResource(): ResourceDefinition {
-  const item = (name: string, type: ItemType, extra: Partial<ResourceItem> = {}): ResourceItem => ({
-    name,
-    label: name,
-    type,
-    length: null,
-    shareType: 'UNCONDITIONAL',
-    sensitivity: 'PUBLIC',
-    mask: { kind: 'NONE' },
-    filterable: true,
-    key: false,
-    references: null,
-    description: null,
-    ...extra,
-  });
-  return {
+  const item = (name: string, type: ItemType, key = false): ResourceItem => itemOf(name, { type, key, sensitivity: 'PUBLIC' });
+  return resourceOf({
     code: '102001/000009',
-    version: 1,
-    status: 'PUBLISHED',
     apiName: 'things',
-    name: '测试资源',
-    summary: '测试',
     classification: '102001',
     provider: HRSS,
-    format: 'DATABASE',
-    items: [item('code', 'STRING', { key: true }), item('capital', 'DECIMAL'), item('seenAt', 'DATETIME'), item('count', 'INTEGER')],
-    shareType: 'UNCONDITIONAL',
-    shareCondition: null,
-    shareMethod: 'INTERFACE',
-    openToPublic: false,
-    openCondition: null,
-    updateCycle: 'DAILY',
-    grade: 'GENERAL',
-    relatedResources: [],
+    items: [item('code', 'STRING', true), item('capital', 'DECIMAL'), item('seenAt', 'DATETIME'), item('count', 'INTEGER')],
     source: { connector: 'stub', binding: { apiName: 'things' } },
-    createdAt: '2025-01-01T00:00:00.000Z',
-    publishedAt: '2025-01-01T00:00:00.000Z',
-    deprecatedAt: null,
-    deprecationReason: null,
-  };
+  });
 }
 
 function page(nodes: Record<string, unknown>[], hasNextPage = false, endCursor: string | null = nodes.length > 0 ? 'cursor-1' : null) {

@@ -15,7 +15,7 @@ import { citizenIdCheckChar } from '../../common/identifiers.js';
 import type { ItemType } from '../../catalog/model.js';
 
 /** Where the API lives under its origin. */
-export const API_BASE_PATH = '/api/v1';
+const API_BASE_PATH = '/api/v1';
 
 /** Names that look like injections into a URL or SQL; they must reach the API as plain values. */
 export const TRICKY_NAMES: Readonly<Record<number, string>> = {
@@ -60,7 +60,7 @@ const REGISTERED: readonly (readonly [string, string] | null)[] = [
 const ACTIVE = [true, false, null];
 
 /** Rows in the register. */
-export const PERSON_COUNT = 60;
+const PERSON_COUNT = 60;
 
 function cycle<T>(values: readonly T[], index: number): T {
   return values[index % values.length]!;
@@ -85,7 +85,7 @@ export interface PersonRecord {
 }
 
 /** The register as served. */
-export const PERSON_RECORDS: readonly PersonRecord[] = Array.from({ length: PERSON_COUNT }, (_, i) => {
+const PERSON_RECORDS: readonly PersonRecord[] = Array.from({ length: PERSON_COUNT }, (_, i) => {
   const id = i + 1;
   return {
     id,
@@ -187,7 +187,6 @@ export interface ReceivedCall {
   readonly endpoint: ApiEndpoint;
   /** The raw path, before any decoding. */
   readonly path: string;
-  readonly rawQuery: string;
   readonly query: URLSearchParams;
   readonly headers: http.IncomingHttpHeaders;
 }
@@ -230,7 +229,7 @@ const LIST_FILTERS: Readonly<Record<string, (record: PersonRecord, value: string
 const SERVED_ORDER = [...PERSON_RECORDS].sort((a, b) => ((a.id * 37) % 61) - ((b.id * 37) % 61));
 
 /** The register of persons: list at /persons, by ID numbers at /persons/by-ids?ids=. */
-export const PERSON_REGISTER: ApiRegister<PersonRecord> = Object.freeze({
+const PERSON_REGISTER: ApiRegister<PersonRecord> = Object.freeze({
   listPath: '/persons',
   byKeysPath: '/persons/by-ids',
   byKeysParam: 'ids',
@@ -259,16 +258,9 @@ export async function startRegisterApi<R extends object>(register: ApiRegister<R
     const target = req.url ?? '/';
     const at = target.indexOf('?');
     const path = at < 0 ? target : target.slice(0, at);
-    const rawQuery = at < 0 ? '' : target.slice(at + 1);
-    const query = new URLSearchParams(rawQuery);
+    const query = new URLSearchParams(at < 0 ? '' : target.slice(at + 1));
     const endpoint = endpointOf(path, register);
-    received.push({
-      endpoint,
-      path,
-      rawQuery,
-      query,
-      headers: req.headers,
-    });
+    received.push({ endpoint, path, query, headers: req.headers });
     res.on('close', () => {
       if (!res.writableFinished) abandoned++;
     });

@@ -1,12 +1,12 @@
 /**
- * A TCP proxy on 127.0.0.1 in front of the PostgreSQL server of
+ * A TCP relay (tcpRelay.ts) in front of the PostgreSQL server of
  * TEST_DATABASE_URL that counts the statements it forwards: it reads the
  * frontend protocol after the startup packet and records the SQL of every
  * simple query ('Q') and every Parse ('P') of the extended protocol. A source
  * reached through it is counted where statements arrive, whatever driver or
  * pool sends them (pg_stat_statements would need a server restart).
  */
-import net from 'node:net';
+import { startTcpRelay } from './tcpRelay.js';
 
 /** Startup-phase request codes (the int32 after the length) that are not a StartupMessage. */
 const SSL_REQUEST = 80877103;
@@ -37,38 +37,16 @@ export interface StatementCounter {
 
 /** Starts a counting proxy to the server of `targetUrl` (a postgres:// URL). */
 export async function startStatementCounter(targetUrl: string): Promise<StatementCounter> {
-  const target = new URL(targetUrl);
-  const sockets = new Set<net.Socket>();
   let counted: CountedStatement[] = [];
-
-  const server = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port || 5432), target.hostname);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
-      socket.on('close', () => {
-        sockets.delete(socket);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    upstream.pipe(client);
-    const reader = frontendReader(
-      (bytes) => upstream.write(bytes),
-      (bytes) => client.write(bytes),
-      (statement) => counted.push(statement),
-    );
-    client.on('data', reader);
+  const relay = await startTcpRelay(new URL(targetUrl), {
+    readClient: (forward, answer) => frontendReader(forward, answer, (statement) => counted.push(statement)),
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-
   return {
-    port,
+    port: relay.port,
     url(database) {
       const through = new URL(targetUrl);
       through.hostname = '127.0.0.1';
-      through.port = String(port);
+      through.port = String(relay.port);
       through.pathname = `/${database}`;
       return through.toString();
     },
@@ -80,10 +58,7 @@ export async function startStatementCounter(targetUrl: string): Promise<Statemen
       const pattern = tablePattern(table);
       return counted.map((statement) => statement.sql).filter((sql) => /^\s*(select|with)\b/i.test(sql) && pattern.test(sql));
     },
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
+    close: () => relay.close(),
   };
 }
 

@@ -7,11 +7,11 @@ import { cliActor } from '../../../db/adminAudit.js';
 import { syntheticCreditCode } from '../../../demo/syntheticCreditCode.js';
 import { issueApiKey } from '../../../gateway/auth/apiKeys.js';
 import { testDatabaseUrl } from '../../support/databases.js';
+import { freePort } from '../../support/processRunner.js';
 import { startUpstreamGateway, UPSTREAM_START_MS, type UpstreamGateway } from '../../support/upstreamGateway.js';
 import { startUpstreamStub, type UpstreamStub } from '../../support/upstreamStub.js';
 import {
   CONSUMER_DEPARTMENT,
-  closedPort,
   conformanceContext,
   conformanceSettings,
   describeConformance,
@@ -111,7 +111,7 @@ async function gatewaySource(): Promise<ConformanceSource> {
           };
         case 'down':
           return {
-            connector: await startRegistered('conf-upstream-down', 'GATEWAY', config(`http://127.0.0.1:${await closedPort()}/graphql`), context),
+            connector: await startRegistered('conf-upstream-down', 'GATEWAY', config(`http://127.0.0.1:${await freePort()}/graphql`), context),
             resource,
           };
         case 'malformed': {

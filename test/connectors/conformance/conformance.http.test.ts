@@ -1,7 +1,7 @@
 import { startRegisterApi, type DepartmentApi } from '../../support/departmentApi.js';
+import { freePort } from '../../support/processRunner.js';
 import {
   SLOW_SOURCE_MS,
-  closedPort,
   conformanceContext,
   conformanceSettings,
   describeConformance,
@@ -30,7 +30,7 @@ async function httpSource(): Promise<ConformanceSource> {
   /** A started connector to a new API that misbehaves as `failure` says once started. */
   const failing = async (failure: FailureKind): Promise<SourceVariant> => {
     if (failure === 'down') {
-      const down = await startRegistered('conf-http-down', 'HTTP', config(`http://127.0.0.1:${await closedPort()}/api/v1`), context);
+      const down = await startRegistered('conf-http-down', 'HTTP', config(`http://127.0.0.1:${await freePort()}/api/v1`), context);
       return { connector: down, resource, close: () => down.stop() };
     }
     const own: DepartmentApi = await startRegisterApi(DATASET_REGISTER, api.token);

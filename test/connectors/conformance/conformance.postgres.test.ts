@@ -1,7 +1,7 @@
 import { describeEachDatabase, testDatabaseUrl, type TestDatabase } from '../../support/databases.js';
 import { startStatementCounter, type StatementCounter } from '../../support/pgStatementCounter.js';
+import { freePort } from '../../support/processRunner.js';
 import {
-  closedPort,
   conformanceContext,
   conformanceSettings,
   describeConformance,
@@ -56,7 +56,7 @@ async function postgresSource(test: TestDatabase): Promise<ConformanceSource> {
           resource: datasetResource({ connector: 'conf-pg-slow', binding: postgresBinding(SLOW_VIEW) }),
         };
       case 'down': {
-        const url = `postgres://postgres@127.0.0.1:${await closedPort()}/nowhere`;
+        const url = `postgres://postgres@127.0.0.1:${await freePort()}/nowhere`;
         return { connector: await startRegistered('conf-pg-down', 'POSTGRES', { url }, context), resource };
       }
       case 'malformed':

@@ -9,8 +9,9 @@
  */
 import type { Knex } from 'knex';
 import type { ItemInput } from '../../../catalog/CatalogFile.js';
-import type { ItemType, ResourceDefinition, ResourceItem, ResourceSource } from '../../../catalog/model.js';
+import type { ItemType, ResourceDefinition, ResourceSource } from '../../../catalog/model.js';
 import type { Condition, OrderTerm } from '../../../connectors/Connector.js';
+import { itemOf, resourceOf } from '../../policies/fixtures.js';
 import type { ApiRegister } from '../../support/departmentApi.js';
 
 /** The dataset's resource code and data field, the same for every kind. */
@@ -26,7 +27,7 @@ export const SLOW_VIEW = 'slow_dataset';
 export const DATASET_SIZE = 80;
 
 /** Items and their types; `code` is the key. */
-export const DATASET_TYPES: Readonly<Record<string, ItemType>> = Object.freeze({
+const DATASET_TYPES: Readonly<Record<string, ItemType>> = Object.freeze({
   code: 'STRING',
   name: 'STRING',
   region: 'STRING',
@@ -53,7 +54,7 @@ export const DATASET_COLUMNS: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /** Where each item sits in a row the department API serves. */
-export const DATASET_FIELDS: Readonly<Record<string, string>> = Object.freeze({
+const DATASET_FIELDS: Readonly<Record<string, string>> = Object.freeze({
   code: '/code',
   name: '/attributes/name',
   region: '/attributes/region',
@@ -141,23 +142,6 @@ function scramble(row: DatasetRow): number {
   return (Number(String(row.code).slice(1)) * 37) % 83;
 }
 
-/** The normalised items of the dataset resource: all filterable and public, `code` the key, no masks. */
-export function datasetItems(): ResourceItem[] {
-  return DATASET_ITEMS.map((name) => ({
-    name,
-    label: name,
-    type: DATASET_TYPES[name]!,
-    length: null,
-    shareType: 'UNCONDITIONAL',
-    sensitivity: 'PUBLIC',
-    mask: { kind: 'NONE' },
-    filterable: true,
-    key: name === 'code',
-    references: null,
-    description: null,
-  }));
-}
-
 /** The same items as a catalog file declares them (for a gateway that publishes the dataset). */
 export function datasetItemInputs(): ItemInput[] {
   return DATASET_ITEMS.map((name) => ({
@@ -170,33 +154,20 @@ export function datasetItemInputs(): ItemInput[] {
   }));
 }
 
-/** The dataset resource read from `source`; every kind gets the same definition but this. */
-export function datasetResource(source: ResourceSource, items: readonly ResourceItem[] = datasetItems()): ResourceDefinition {
-  return {
+/**
+ * The dataset resource read from `source`; every kind gets the same
+ * definition but this: all items filterable and public, `code` the key, no masks.
+ */
+export function datasetResource(source: ResourceSource): ResourceDefinition {
+  return resourceOf({
     code: DATASET_CODE,
-    version: 1,
-    status: 'PUBLISHED',
     apiName: DATASET_API_NAME,
     name: '一致性测试样本',
     summary: '连接器一致性测试用样本数据',
-    classification: '101001',
-    provider: '11100000000000000X',
-    format: 'DATABASE',
-    items,
-    shareType: 'UNCONDITIONAL',
-    shareCondition: null,
-    shareMethod: 'INTERFACE',
-    openToPublic: false,
-    openCondition: null,
-    updateCycle: 'DAILY',
     grade: 'GENERAL',
-    relatedResources: [],
+    items: DATASET_ITEMS.map((name) => itemOf(name, { type: DATASET_TYPES[name]!, sensitivity: 'PUBLIC', key: name === 'code' })),
     source,
-    createdAt: '2024-01-01T00:00:00.000Z',
-    publishedAt: '2024-01-02T00:00:00.000Z',
-    deprecatedAt: null,
-    deprecationReason: null,
-  };
+  });
 }
 
 /** A PostgreSQL binding of the dataset table (or the slow view) in `schema`. */
@@ -332,7 +303,7 @@ function hundredths(text: string): bigint {
 }
 
 /** True when `row` meets every condition; a NULL meets none. */
-export function meetsAll(row: DatasetRow, conditions: readonly Condition[]): boolean {
+function meetsAll(row: DatasetRow, conditions: readonly Condition[]): boolean {
   return conditions.every((condition) => {
     const value = row[condition.item] ?? null;
     if (value === null) return false;
@@ -357,14 +328,18 @@ export function meetsAll(row: DatasetRow, conditions: readonly Condition[]): boo
   });
 }
 
-/** `rows` in `order`: NULLs last ascending, first descending. */
-export function sortedBy(rows: readonly DatasetRow[], order: readonly OrderTerm[]): DatasetRow[] {
+/** `rows` in `order`, items typed by `types`: NULLs last ascending, first descending. */
+export function sortedBy(
+  rows: readonly DatasetRow[],
+  order: readonly OrderTerm[],
+  types: Readonly<Record<string, ItemType>> = DATASET_TYPES,
+): DatasetRow[] {
   return [...rows].sort((a, b) => {
     for (const term of order) {
       const x = a[term.item] ?? null;
       const y = b[term.item] ?? null;
       if (x === null && y === null) continue;
-      const ascending = x === null ? 1 : y === null ? -1 : compare(x, y, DATASET_TYPES[term.item]!);
+      const ascending = x === null ? 1 : y === null ? -1 : compare(x, y, types[term.item]!);
       if (ascending !== 0) return term.direction === 'ASC' ? ascending : -ascending;
     }
     return 0;

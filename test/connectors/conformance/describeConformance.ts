@@ -6,14 +6,13 @@
  * filters and errors. Each kind's test file calls describeConformance once.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import type { ConnectorKind, ResourceDefinition } from '../../../catalog/model.js';
 import { loadConfig, type ConnectorSettings } from '../../../common/config.js';
-import { isMeridianError, type ErrorCode, type MeridianError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
 import type { Condition, Connector, ConnectorContext, FetchOptions, FetchRequest, FetchResult, OrderTerm, Position } from '../../../connectors/Connector.js';
 import { createConnector } from '../../../connectors/registry.js';
 import { syntheticCreditCode } from '../../../demo/syntheticCreditCode.js';
+import { rejectsWith } from '../../support/rejectsWith.js';
 import { DATASET, DATASET_ITEMS, DATASET_SIZE, TRICKY_NAMES, expectedRows } from './dataset.js';
 
 /** The department every conformance read is made for (an upstream gateway decides on its behalf). */
@@ -88,15 +87,6 @@ export async function startRegistered(
   return connector;
 }
 
-/** A port of 127.0.0.1 that nothing listens on. */
-export async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const BY_CODE: readonly OrderTerm[] = [{ item: 'code', direction: 'ASC' }];
 
 function options(): FetchOptions {
@@ -109,17 +99,6 @@ function condition(item: string, op: Condition['op'], value: unknown): Condition
 
 function codes(rows: readonly Readonly<Record<string, unknown>>[]): unknown[] {
   return rows.map((row) => row.code);
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<MeridianError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(isMeridianError(error), `expected a catalog error, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  assert.fail(`expected ${code}`);
 }
 
 /** A filter case: its conditions, and how many rows it must select (so that a case cannot pass by selecting nothing). */
