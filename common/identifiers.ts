@@ -72,3 +72,6 @@ export function addIdentifierFormats(ajv: {
   ajv.addFormat('citizen-id', { type: 'string', validate: isCitizenId });
   ajv.addFormat('credit-code', { type: 'string', validate: isCreditCode });
 }
+
+/** The HTTP header in which a GATEWAY principal names the department it asks for: sent by the upstream connector, read by the gateway. */
+export const ON_BEHALF_OF_HEADER = 'x-meridian-on-behalf-of';

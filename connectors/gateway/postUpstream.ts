@@ -5,6 +5,7 @@
  * with this gateway's key and the department it asks for. Failures are
  * returned as values; the connector turns them into catalog errors.
  */
+import { ON_BEHALF_OF_HEADER } from '../../common/index.js';
 import { fetchWithRetry, type HttpOutcome } from '../fetchWithRetry.js';
 
 /** One call to make. */
@@ -35,7 +36,7 @@ export async function postUpstream(call: UpstreamCall): Promise<HttpOutcome> {
     accept: 'application/json',
     authorization: `Bearer ${call.key}`,
   };
-  if (call.onBehalfOf !== null) headers['x-meridian-on-behalf-of'] = call.onBehalfOf;
+  if (call.onBehalfOf !== null) headers[ON_BEHALF_OF_HEADER] = call.onBehalfOf;
   if (call.requestId !== null) headers['x-request-id'] = call.requestId;
   const { outcome } = await fetchWithRetry({
     url: call.url,

@@ -5,11 +5,8 @@
  * that department, by its own policies and grants.
  */
 import { meridianError } from '../../common/errors.js';
-import { isCreditCode } from '../../common/identifiers.js';
+import { ON_BEHALF_OF_HEADER, isCreditCode } from '../../common/identifiers.js';
 import type { Principal } from '../../policies/index.js';
-
-/** The header naming the department a GATEWAY principal asks for. */
-export const ON_BEHALF_OF_HEADER = 'x-meridian-on-behalf-of';
 
 /**
  * The principal a request acts as: a GATEWAY key with the header acts for the

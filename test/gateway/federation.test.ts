@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import type { Knex } from 'knex';
 import { buildDemoCatalog, demoDepartmentCode } from '../../demo/index.js';
 import { describeEachDatabase } from '../support/databases.js';
-import { startDemoGateway, type DemoGateway } from '../support/gatewayHarness.js';
-import { postWithHeaders, type HeaderedAnswer } from '../support/upstreamGateway.js';
+import { graphql, ledgerRecord, onlyError, startDemoGateway, type DemoGateway, type GraphQLResponse } from '../support/gatewayHarness.js';
 
 const demo = buildDemoCatalog();
 const HRSS = demoDepartmentCode(demo, 'hrss');
@@ -23,20 +22,8 @@ interface ExchangeSummary {
   rows: number;
 }
 
-function exchangesOf(answer: HeaderedAnswer<unknown>): ExchangeSummary[] {
+function exchangesOf(answer: GraphQLResponse<unknown>): ExchangeSummary[] {
   return (answer.extensions?.exchanges ?? []) as ExchangeSummary[];
-}
-
-function onlyErrorOf(answer: HeaderedAnswer<unknown>): { message: string; extensions: Record<string, unknown> } {
-  assert.equal(answer.errors?.length, 1, `one error: ${JSON.stringify(answer.errors)}`);
-  const [error] = answer.errors!;
-  return { message: error!.message, extensions: error!.extensions ?? {} };
-}
-
-async function ledgerRow(knex: Knex, exchangeId: string): Promise<Record<string, unknown>> {
-  const rows = (await knex('ledger_records').where({ exchange_id: exchangeId })) as Record<string, unknown>[];
-  assert.equal(rows.length, 1, `one ledger record for ${exchangeId}`);
-  return rows[0]!;
 }
 
 describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key asking on behalf of a department)', (get) => {
@@ -59,7 +46,7 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
   });
 
   it('serves population under the grant of the department named in x-meridian-on-behalf-of, masked as that grant says', async () => {
-    const answer = await postWithHeaders<PopulationData>(demoGateway.url, gatewayKey, { [ON_BEHALF_OF]: HRSS }, POPULATION_QUERY);
+    const answer = await graphql<PopulationData>(demoGateway.url, gatewayKey, POPULATION_QUERY, {}, { [ON_BEHALF_OF]: HRSS });
     assert.equal(answer.status, 200);
     assert.equal(answer.errors, undefined, JSON.stringify(answer.errors));
     const nodes = answer.data!.data.population.nodes;
@@ -78,10 +65,10 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
   });
 
   it('records the calling gateway as consumer and the named department as on-behalf-of', async () => {
-    const answer = await postWithHeaders(demoGateway.url, gatewayKey, { [ON_BEHALF_OF]: HRSS }, POPULATION_QUERY);
+    const answer = await graphql(demoGateway.url, gatewayKey, POPULATION_QUERY, {}, { [ON_BEHALF_OF]: HRSS });
     const [exchange] = exchangesOf(answer);
     assert.ok(exchange, 'the answer lists its exchange');
-    const row = await ledgerRow(knex, exchange.exchangeId);
+    const row = await ledgerRecord<Record<string, unknown>>(knex, exchange.exchangeId);
     assert.equal(row.consumer_department, COUNTY, 'consumer: the department holding the GATEWAY key');
     assert.equal(row.on_behalf_of, HRSS, 'on behalf of: the department named in the header');
     assert.equal(row.outcome, 'OK');
@@ -89,12 +76,11 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
   });
 
   it('shows auditors the on-behalf-of department of an exchange', async () => {
-    const asked = await postWithHeaders(demoGateway.url, gatewayKey, { [ON_BEHALF_OF]: HRSS }, POPULATION_QUERY);
+    const asked = await graphql(demoGateway.url, gatewayKey, POPULATION_QUERY, {}, { [ON_BEHALF_OF]: HRSS });
     const exchangeId = exchangesOf(asked)[0]!.exchangeId;
-    const answer = await postWithHeaders<{ exchanges: { nodes: Record<string, unknown>[] } }>(
+    const answer = await graphql<{ exchanges: { nodes: Record<string, unknown>[] } }>(
       demoGateway.url,
       auditorKey,
-      {},
       'query($id: ID!) { exchanges(filter: { exchangeId: $id }) { nodes { exchangeId consumer { code } onBehalfOf { code name } outcome rows } } }',
       { id: exchangeId },
     );
@@ -111,13 +97,13 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
   });
 
   it('decides a GATEWAY key without the header for its own department, which holds no grant', async () => {
-    const answer = await postWithHeaders(demoGateway.url, gatewayKey, {}, POPULATION_QUERY);
-    const error = onlyErrorOf(answer);
+    const answer = await graphql(demoGateway.url, gatewayKey, POPULATION_QUERY);
+    const error = onlyError(answer);
     assert.equal(error.extensions.code, 'APPLICATION_REQUIRED');
     assert.equal(typeof error.extensions.decisionId, 'string', 'a denial carries its decisionId');
     const [exchange] = exchangesOf(answer);
     assert.equal(exchange?.outcome, 'DENIED');
-    const row = await ledgerRow(knex, exchange.exchangeId);
+    const row = await ledgerRecord<Record<string, unknown>>(knex, exchange.exchangeId);
     assert.equal(row.consumer_department, COUNTY);
     assert.equal(row.on_behalf_of, null, 'no on-behalf-of without the header');
     assert.equal(row.error_code, 'APPLICATION_REQUIRED');
@@ -125,13 +111,14 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
 
   it('keeps the named department\'s item limits: legalRepIdNumber only with the header of a department granted it', async () => {
     const query = '{ data { enterprises(first: 3) { nodes { creditCode legalRepIdNumber } } } }';
-    const own = await postWithHeaders(demoGateway.url, gatewayKey, {}, query);
-    assert.equal(onlyErrorOf(own).extensions.code, 'ITEMS_NOT_GRANTED');
-    const forHrss = await postWithHeaders<{ data: { enterprises: { nodes: { legalRepIdNumber: string }[] } } }>(
+    const own = await graphql(demoGateway.url, gatewayKey, query);
+    assert.equal(onlyError(own).extensions.code, 'ITEMS_NOT_GRANTED');
+    const forHrss = await graphql<{ data: { enterprises: { nodes: { legalRepIdNumber: string }[] } } }>(
       demoGateway.url,
       gatewayKey,
-      { [ON_BEHALF_OF]: HRSS },
       query,
+      {},
+      { [ON_BEHALF_OF]: HRSS },
     );
     assert.equal(forHrss.errors, undefined, JSON.stringify(forHrss.errors));
     for (const node of forHrss.data!.data.enterprises.nodes) assert.match(node.legalRepIdNumber, /^\d{6}\*{8}[\dX]{4}$/);
@@ -139,9 +126,9 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
 
   it('refuses the header from a CONSUMER key with FORBIDDEN (HTTP 403), writing no exchange', async () => {
     const before = await knex('ledger_records').count<{ count: string | number }[]>({ count: '*' });
-    const answer = await postWithHeaders(demoGateway.url, consumerKey, { [ON_BEHALF_OF]: HRSS }, POPULATION_QUERY);
+    const answer = await graphql(demoGateway.url, consumerKey, POPULATION_QUERY, {}, { [ON_BEHALF_OF]: HRSS });
     assert.equal(answer.status, 403);
-    const error = onlyErrorOf(answer);
+    const error = onlyError(answer);
     assert.equal(error.extensions.code, 'FORBIDDEN');
     assert.match(error.message, /x-meridian-on-behalf-of/);
     assert.equal(answer.data, undefined, 'no data at all');
@@ -151,9 +138,9 @@ describeEachDatabase('Gateway: federation, the upstream side (a GATEWAY key aski
 
   it('refuses a header that is not a 统一社会信用代码 with BAD_USER_INPUT (HTTP 400)', async () => {
     for (const value of ['not-a-department', `${HRSS.slice(0, 17)}${HRSS[17] === '0' ? '1' : '0'}`]) {
-      const answer = await postWithHeaders(demoGateway.url, gatewayKey, { [ON_BEHALF_OF]: value }, POPULATION_QUERY);
+      const answer = await graphql(demoGateway.url, gatewayKey, POPULATION_QUERY, {}, { [ON_BEHALF_OF]: value });
       assert.equal(answer.status, 400, value);
-      assert.equal(onlyErrorOf(answer).extensions.code, 'BAD_USER_INPUT', value);
+      assert.equal(onlyError(answer).extensions.code, 'BAD_USER_INPUT', value);
     }
   });
 });

@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger, loadConfig } from '../../common/index.js';
+import { loadConfig } from '../../common/index.js';
 import { startGateway, type Gateway } from '../../gateway/createGateway.js';
 import { insertBulkLedger } from '../support/bulkLedger.js';
 import { createTestDatabase, testDatabaseUrl, type TestDatabase } from '../support/databases.js';
-
-/** Log lines as parsed JSON, as an operator's log collector would receive them. */
-function collectingLog(): { lines: Record<string, unknown>[]; stream: Writable } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, stream };
-}
+import { logSink } from '../support/logSink.js';
 
 (testDatabaseUrl ? describe : describe.skip)('Gateway: an auditor hanging up during GET /ledger/export (PostgreSQL)', function () {
   this.timeout(60_000);
   let testDb: TestDatabase;
   let gateway: Gateway;
-  const log = collectingLog();
+  const log = logSink('info');
 
   before(async () => {
     testDb = await createTestDatabase('postgres');
@@ -30,7 +18,7 @@ function collectingLog(): { lines: Record<string, unknown>[]; stream: Writable }
     // About 70 MB of JSON Lines: far more than the socket buffers hold, so the export must wait for the client.
     await insertBulkLedger(knex, 100_000);
     const config = loadConfig({}, { port: 0, host: '127.0.0.1', demo: false, adminKey: 'an-admin-key-for-the-hang-up-test', logLevel: 'info' });
-    gateway = await startGateway({ config, logger: createLogger('info', log.stream), database: testDb.db });
+    gateway = await startGateway({ config, logger: log.logger, database: testDb.db });
   });
   after(async () => {
     await gateway?.close();
@@ -50,7 +38,7 @@ function collectingLog(): { lines: Record<string, unknown>[]; stream: Writable }
 
     let stopped: Record<string, unknown> | undefined;
     for (let waited = 0; waited < 10_000 && !stopped; waited += 50) {
-      stopped = log.lines.find((line) => line.msg === 'ledger export stopped midway');
+      stopped = log.records().find((line) => line.msg === 'ledger export stopped midway');
       if (!stopped) await sleep(50);
     }
     assert.ok(stopped, 'the gateway logs the export it stopped');

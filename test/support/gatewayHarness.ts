@@ -33,14 +33,15 @@ export async function startTestGateway(
   return startGateway({ config, logger: silentLogger(), database: testDb.db, ...(clock ? { clock } : {}) });
 }
 
-/** Posts a GraphQL request with `key` as bearer. */
+/** Posts a GraphQL request with `key` as bearer, and `extraHeaders` besides (such as x-meridian-on-behalf-of). */
 export async function graphql<T = Record<string, unknown>>(
   url: string,
   key: string | null,
   query: string,
   variables: Record<string, unknown> = {},
+  extraHeaders: Readonly<Record<string, string>> = {},
 ): Promise<GraphQLResponse<T>> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...extraHeaders };
   if (key) headers.authorization = `Bearer ${key}`;
   const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as Omit<GraphQLResponse<T>, 'status'>;

@@ -95,28 +95,3 @@ export async function startUpstreamGateway(options: UpstreamGatewayOptions = {})
     },
   };
 }
-
-/** A GraphQL answer with its HTTP status. */
-export interface HeaderedAnswer<T = Record<string, unknown>> {
-  readonly status: number;
-  readonly data?: T | null;
-  readonly errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
-  readonly extensions?: Record<string, unknown>;
-}
-
-/** Posts a GraphQL request with `key` as bearer and `headers` besides. */
-export async function postWithHeaders<T = Record<string, unknown>>(
-  url: string,
-  key: string,
-  headers: Readonly<Record<string, string>>,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<HeaderedAnswer<T>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}`, ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as Omit<HeaderedAnswer<T>, 'status'>;
-  return { status: response.status, ...body };
-}
