@@ -14,6 +14,7 @@ import {
   verifyLedger,
   type ArchiveLedgerOptions,
   type ChainedRecord,
+  type ExportedChain,
   type LedgerArchiveSummary,
 } from '../../ledger/index.js';
 import { buildIndicatorReport } from '../../ledger/indicatorReport.js';
@@ -38,19 +39,10 @@ const GW_B: readonly (readonly [string, string])[] = ['01-10', '01-20', '02-10',
   (day) => [`2024-${day}T09:00:00.000Z`, `2024-${day}T09:00:00.030Z`] as const,
 );
 
-interface TrailerChain {
-  readonly writer: string;
-  readonly firstSeq: number;
-  readonly firstPrevHash: string;
-  readonly lastSeq: number;
-  readonly lastHash: string;
-  readonly records: number;
-}
-
 /** The records and the trailer of a JSON Lines archive file. */
-function readArchive(path: string): { records: ChainedRecord[]; chains: TrailerChain[]; recordsInTrailer: number } {
+function readArchive(path: string): { records: ChainedRecord[]; chains: ExportedChain[]; recordsInTrailer: number } {
   const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
-  const { trailer } = JSON.parse(lines.pop()!) as { trailer: { records: number; chains: TrailerChain[] } };
+  const { trailer } = JSON.parse(lines.pop()!) as { trailer: { records: number; chains: ExportedChain[] } };
   return { records: lines.map((line) => JSON.parse(line) as ChainedRecord), chains: trailer.chains, recordsInTrailer: trailer.records };
 }
 
